@@ -1,11 +1,3 @@
-// Command server runs chapter 01's etcd server: the KV, Cluster and Maintenance services over an
-// in-memory map, on etcd's client port.
-//
-//	go run ./cmd/server                      # serves http://localhost:2379
-//	etcdctl --endpoints=http://localhost:2379 put foo bar
-//
-// The flags take etcd's names where etcd has the same setting. Data lives in memory only: a restart
-// starts from an empty store at revision 1.
 package main
 
 import (
