@@ -17,7 +17,8 @@
 //   - leases: any lease ID is unknown (etcd's "requested lease not found");
 //   - nested txns: Unimplemented;
 //   - raft (cluster of one, raft_term 0), persistence (a restart forgets everything), quotas,
-//     request size limits beyond gRPC's 4 MiB default, auth, watch.
+//     etcd's 1.5 MiB request limit (only gRPC's 2 MiB receive limit, as etcd sets it, applies), auth,
+//     watch.
 //
 // Workshop exercises: Range (range.go) and TxnCompare (compare.go); their twins with the
 // workshop build tag keep the signatures and a guided TODO.

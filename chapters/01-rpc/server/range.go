@@ -49,6 +49,12 @@ func executeRange(st *memStore, r *pb.RangeRequest) (*pb.RangeResponse, error) {
 		return resp, nil
 	}
 
+	// etcd reads at most limit+1 keys (in key order) from its index unless it must see the whole
+	// range first, to sort it or to filter it; only then does it sort. With a sort target but no
+	// sort order, that means sorting only the first limit+1 keys.
+	if r.Limit > 0 && !needsWholeRange(r) && int64(len(kvs)) > r.Limit+1 {
+		kvs = kvs[:r.Limit+1]
+	}
 	kvs = filterKVs(kvs, r)
 	sortKVs(kvs, r.SortOrder, r.SortTarget)
 	if r.Limit > 0 && int64(len(kvs)) > r.Limit {

@@ -61,6 +61,8 @@ func TestRange(t *testing.T) {
 		{"max mod revision 4", &pb.RangeRequest{Key: []byte{0}, RangeEnd: []byte{0}, MaxModRevision: 4}, []string{"a", "c"}, 4, false},
 		{"create revision in [3, 4]", &pb.RangeRequest{Key: []byte{0}, RangeEnd: []byte{0}, MinCreateRevision: 3, MaxCreateRevision: 4},
 			[]string{"b", "c"}, 4, false},
+		{"sort target without order: etcd sorts only the first limit+1 keys", &pb.RangeRequest{Key: []byte{0}, RangeEnd: []byte{0}, SortTarget: pb.RangeRequest_VALUE, Limit: 2},
+			[]string{"c", "a"}, 4, true},
 		{"at the current revision", &pb.RangeRequest{Key: []byte("b"), Revision: 6}, []string{"b"}, 1, false},
 	}
 	for _, tt := range tests {

@@ -35,7 +35,9 @@ func (s *kvServer) Range(ctx context.Context, r *pb.RangeRequest) (*pb.RangeResp
 //  2. kvs := st.rangeKeys(r.Key, r.RangeEnd) gives the pairs of the range in key order.
 //  3. resp.Header.Revision is st.rev; resp.Count is len(kvs), counted before any filter or limit.
 //     With r.CountOnly, return now, without kvs.
-//  4. Apply filterKVs (the min/max mod/create revision bounds), then sortKVs.
+//  4. etcd reads only limit+1 keys when it can: if r.Limit > 0 and !needsWholeRange(r), keep at
+//     most the first r.Limit+1 pairs now. Then apply filterKVs (the min/max mod/create revision
+//     bounds), then sortKVs.
 //  5. If r.Limit > 0 and more than r.Limit pairs remain, keep the first r.Limit and set resp.More.
 //  6. With r.KeysOnly, clear each Value. Return resp with Kvs set.
 func executeRange(st *memStore, r *pb.RangeRequest) (*pb.RangeResponse, error) {

@@ -20,6 +20,14 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// etcd's default --max-request-bytes, and the room it adds for gRPC framing when it sets the gRPC
+// server's receive limit (embed.DefaultMaxRequestBytes, v3rpc's grpcOverheadBytes). A larger
+// message is refused by gRPC itself, with the same error as from etcd.
+const (
+	maxRequestBytes   = 1536 * 1024
+	grpcOverheadBytes = 512 * 1024
+)
+
 // NewGRPCServer returns a gRPC server with chapter 01's KV, Cluster and Maintenance services
 // registered over one fresh in-memory store, like etcd's v3rpc.Server registers its services on
 // the grpc.Server it builds. The caller serves it on listeners and stops it.
@@ -38,6 +46,7 @@ func NewGRPCServer(cfg Config, opts ...grpc.ServerOption) *grpc.Server {
 		}
 		opts = append(opts, grpc.ChainUnaryInterceptor(traceutil.UnaryServerInterceptor(lg)))
 	}
+	opts = append([]grpc.ServerOption{grpc.MaxRecvMsgSize(maxRequestBytes + grpcOverheadBytes)}, opts...)
 	gs := grpc.NewServer(opts...)
 	pb.RegisterKVServer(gs, newKVServer(hdr, st))
 	pb.RegisterClusterServer(gs, &clusterServer{hdr: hdr, st: st, member: &pb.Member{

@@ -9,6 +9,14 @@ import (
 	"etcdwalk/chapters/01-rpc/api/mvccpb"
 )
 
+// needsWholeRange reports whether the request's answer depends on every key of the range: when it
+// sorts, or filters by revision, a limit can only be applied afterwards.
+func needsWholeRange(r *pb.RangeRequest) bool {
+	return r.SortOrder != pb.RangeRequest_NONE ||
+		r.MinModRevision != 0 || r.MaxModRevision != 0 ||
+		r.MinCreateRevision != 0 || r.MaxCreateRevision != 0
+}
+
 // filterKVs drops the pairs outside the request's mod and create revision bounds (0: no bound),
 // like pruneKVs in etcd's executeRange.
 func filterKVs(kvs []*mvccpb.KeyValue, r *pb.RangeRequest) []*mvccpb.KeyValue {

@@ -1,0 +1,46 @@
+// Package harness runs etcdwalk's chapter servers and the real etcd side by side, as separate
+// processes, so that tests can send the same requests to both and compare the answers.
+//
+// # Why separate processes
+//
+// Every chapter generates its own etcdserverpb and mvccpb packages from etcd's .proto files, with
+// etcd's proto package and message names ("etcdserverpb.RangeRequest", ...). etcd's client and
+// server register those same names from go.etcd.io/etcd/api/v3. The protobuf registry of one Go
+// binary refuses a name registered twice, so no binary may link a chapter's packages together
+// with etcd's. The interop module therefore imports only etcd's packages (the official clientv3,
+// etcd's generated KVClient) and never an etcdwalk/chapters/... package; our servers are built
+// with `go build` and started as child processes, exactly like the real etcd.
+//
+// # What it offers
+//
+//   - Build compiles a main package once per `go test` run (our chapter servers from the go.work
+//     workspace, etcd and etcdctl v3.6.16 from the versions pinned in interop/go.mod) and returns
+//     the binary's path.
+//   - StartServer starts a chapter server on a free 127.0.0.1 port; StartEtcd starts a fresh
+//     single-member etcd with its own data directory. Both wait until a clientv3 Get succeeds,
+//     keep the process's output in a file (printed when the test fails), and stop the process
+//     when the test ends.
+//   - NewClient (clientv3), Dial (a plain gRPC connection for etcd's generated clients) and
+//     Etcdctl (the etcdctl binary) talk to either.
+//   - NormalizeHeaders and NormalizeJSON blank what legitimately differs between two
+//     independent clusters (cluster_id, member_id, raft_term), so whole responses can be compared.
+//   - Main is a TestMain that removes the built binaries and checks for leaked goroutines.
+//
+// Every wait has a deadline: a server that never becomes ready, an etcdctl that never returns or a
+// process that ignores SIGTERM fails the test instead of hanging it.
+//
+// # Adding a later chapter
+//
+// Write interop/chNN_test.go in package interop_test:
+//
+//	bin := harness.Build(t, "etcdwalk/chapters/02-kvserver/cmd/server", true)
+//	ours := harness.StartServer(t, bin, "--name", "ch02")
+//	etcd := harness.StartEtcd(t)
+//
+// then run the same operations against ours.Endpoint and etcd.Endpoint and require equal
+// normalized responses, the way ch01_test.go does. A chapter whose server takes extra flags
+// (--data-dir, peer URLs for a cluster) passes them as args; if it needs more than one client
+// URL or its own ports, extend StartServer with an option rather than copying it. Requests a
+// chapter does not support yet belong in a TestChapterNNUnsupported that pins down its
+// Unimplemented answer, so the next chapter knows what it has to turn on.
+package harness

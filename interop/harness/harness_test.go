@@ -1,0 +1,63 @@
+package harness_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"etcdwalk/interop/harness"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
+	"go.etcd.io/etcd/api/v3/mvccpb"
+)
+
+func TestMain(m *testing.M) { harness.Main(m) }
+
+// The reference binaries must be the etcd release the comparisons claim to compare against.
+func TestEtcdVersion(t *testing.T) {
+	stdout, stderr, code := harness.Etcdctl(t, "http://127.0.0.1:1", "", "version")
+	require.Zero(t, code, "etcdctl version should succeed without a server; stderr:\n%s", stderr)
+	assert.Contains(t, stdout, "etcdctl version: "+harness.EtcdVersion,
+		"go.mod should pin etcdctl %s", harness.EtcdVersion)
+	assert.Contains(t, stdout, "API version: 3.6")
+}
+
+func TestNormalizeHeadersReachesNestedHeaders(t *testing.T) {
+	hdr := func(rev int64) *pb.ResponseHeader {
+		return &pb.ResponseHeader{ClusterId: 1, MemberId: 2, RaftTerm: 3, Revision: rev}
+	}
+	resp := &pb.TxnResponse{Header: hdr(7), Succeeded: true, Responses: []*pb.ResponseOp{
+		{Response: &pb.ResponseOp_ResponseRange{ResponseRange: &pb.RangeResponse{
+			Header: hdr(7), Kvs: []*mvccpb.KeyValue{{Key: []byte("k"), Value: []byte("v")}},
+		}}},
+		{Response: &pb.ResponseOp_ResponseTxn{ResponseTxn: &pb.TxnResponse{Header: hdr(7)}}},
+	}}
+	harness.NormalizeHeaders(resp)
+	want := &pb.TxnResponse{Header: &pb.ResponseHeader{Revision: 7}, Succeeded: true, Responses: []*pb.ResponseOp{
+		{Response: &pb.ResponseOp_ResponseRange{ResponseRange: &pb.RangeResponse{
+			Header: &pb.ResponseHeader{Revision: 7}, Kvs: []*mvccpb.KeyValue{{Key: []byte("k"), Value: []byte("v")}},
+		}}},
+		{Response: &pb.ResponseOp_ResponseTxn{ResponseTxn: &pb.TxnResponse{Header: &pb.ResponseHeader{Revision: 7}}}},
+	}}
+	assert.Empty(t, harness.Diff(want, resp), "every header should keep only its revision")
+	assert.NotEmpty(t, harness.Diff(want, &pb.TxnResponse{}), "Diff should see a difference")
+}
+
+func TestNormalizeJSON(t *testing.T) {
+	in := `{"header":{"cluster_id":14841639068965178418,"member_id":10276657743932975437,"revision":5,"raft_term":2},"count":1}`
+	got, err := harness.NormalizeJSON(in)
+	require.NoError(t, err)
+	var v map[string]any
+	require.NoError(t, json.Unmarshal([]byte(got), &v))
+	assert.Equal(t, map[string]any{"header": map[string]any{"revision": 5.0}, "count": 1.0}, v)
+	_, err = harness.NormalizeJSON("Error: not json")
+	assert.Error(t, err, "NormalizeJSON should refuse output that is not JSON")
+	assert.True(t, strings.HasSuffix(got, "\n"))
+}
+
+func TestNormalizeFields(t *testing.T) {
+	in := "\"ClusterID\" : 16213850926697599\n\"MemberID\" : 6099783635053073220\n\"Revision\" : 7\n\"RaftTerm\" : 2\n\"Key\" : \"foo3\"\n"
+	assert.Equal(t, "\"Revision\" : 7\n\"Key\" : \"foo3\"\n", harness.NormalizeFields(in))
+}
