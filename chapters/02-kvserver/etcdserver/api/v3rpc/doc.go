@@ -1,0 +1,12 @@
+// Package v3rpc is etcd's gRPC layer: the handlers that validate a request, hand it to EtcdServer,
+// turn its errors into etcd's gRPC errors and fill the response header.
+//
+// Layer: the gRPC service over EtcdServer (chapter 02; chapters 03 and later register the same
+// handlers over their own RaftKV). Corresponds to etcd v3.6 server/etcdserver/api/v3rpc:
+// key.go (kvServer, checkRangeRequest, checkPutRequest, checkDeleteRequest, checkTxnRequest,
+// checkIntervals), quota.go (quotaKVServer), header.go (header), util.go (togRPCError),
+// grpc.go (Server), maintenance.go (Status) and member.go (MemberList).
+//
+// Left out: the Watch, Lease and Auth services, the other Maintenance and Cluster methods, auth
+// checks, and etcd's interceptors (metrics, request logging, the learner and "no leader" checks).
+package v3rpc

@@ -1,0 +1,294 @@
+package backend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Buckets of etcd's schema (storage/schema/bucket.go) that this chapter uses.
+var (
+	Key  = []byte("key")  // revision -> marshaled mvccpb.KeyValue
+	Meta = []byte("meta") // bookkeeping: compaction progress (and, from chapter 03, the consistent index)
+)
+
+// ErrClosed is returned to writers waiting for a commit when the backend closes first.
+var ErrClosed = errors.New("backend: closed")
+
+// Backend is the bbolt database under the MVCC store, with etcd's batching: all writers share one
+// long-lived bbolt write transaction (the batch), and a committer goroutine commits it.
+//
+// etcd commits its batch every 100ms and relies on the raft WAL for durability. This chapter has
+// no WAL yet, so bbolt's commit is what makes a write durable, and a write is acknowledged only
+// after the commit that carries it (WaitCommit). To keep that fast the committer does group commit:
+// whoever writes while a commit is in progress lands in the next batch, and one fsync then makes
+// all of them durable together.
+type Backend struct {
+	db *bolt.DB
+
+	mu    sync.Mutex // the batch tx lock (etcd's batchTx.Lock): held while writing and committing
+	tx    *bolt.Tx   // the open write transaction
+	dirty bool       // tx holds writes not yet committed
+	cur   *batch     // what writers of tx will wait for
+
+	hooks []Hooks
+
+	kick    chan struct{} // wakes the committer
+	stop    chan struct{}
+	stopped chan struct{}
+	closeMu sync.Mutex
+	closed  bool
+}
+
+// batch is one commit: closed done means it happened, err says whether it failed.
+type batch struct {
+	done chan struct{}
+	err  error
+}
+
+func newBatch() *batch { return &batch{done: make(chan struct{})} }
+
+// Open opens (creating if needed) the bbolt file at path and starts the committer.
+func Open(path string) (*Backend, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:         5 * time.Second, // another process holding the file: fail instead of hanging
+		InitialMmapSize: 1 << 30,         // address space only; avoids remapping (which blocks readers) as the file grows
+		FreelistType:    bolt.FreelistMapType,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("backend: open %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{Key, Meta} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("backend: create buckets: %w", err)
+	}
+	tx, err := db.Begin(true)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	b := &Backend{
+		db: db, tx: tx, cur: newBatch(),
+		kick: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{}),
+	}
+	go b.committer()
+	return b, nil
+}
+
+// Hooks let the layers above act at each commit, with the batch lock held (etcd's backend hooks,
+// storage/backend/hooks.go): PreCommit may still write into the batch (chapter 03 saves the
+// consistent index there); PostCommit learns that the batch is on disk.
+type Hooks struct {
+	PreCommit  func()
+	PostCommit func()
+}
+
+// AddHooks registers h; call it before any write.
+func (b *Backend) AddHooks(h Hooks) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.hooks = append(b.hooks, h)
+}
+
+// Lock takes the batch tx for writing; Unlock releases it. Between them the Unsafe* methods may be
+// used, and nothing is committed.
+func (b *Backend) Lock()   { b.mu.Lock() }
+func (b *Backend) Unlock() { b.mu.Unlock() }
+
+// UnsafePut writes key=value into bucket in the batch. The caller holds Lock.
+func (b *Backend) UnsafePut(bucket, key, value []byte) {
+	if err := b.tx.Bucket(bucket).Put(key, value); err != nil {
+		// Only a read-only tx, an empty or oversized key or a missing bucket can fail here: all
+		// bugs of this program, not conditions a request can create.
+		panic(fmt.Sprintf("backend: put into %s: %v", bucket, err))
+	}
+	b.dirty = true
+}
+
+// UnsafeDelete deletes key from bucket in the batch. The caller holds Lock.
+func (b *Backend) UnsafeDelete(bucket, key []byte) {
+	if err := b.tx.Bucket(bucket).Delete(key); err != nil {
+		panic(fmt.Sprintf("backend: delete from %s: %v", bucket, err))
+	}
+	b.dirty = true
+}
+
+// UnsafeGet reads key from bucket as the batch sees it (its own writes included). The caller holds
+// Lock. The returned slice is valid only until Unlock.
+func (b *Backend) UnsafeGet(bucket, key []byte) []byte {
+	return b.tx.Bucket(bucket).Get(key)
+}
+
+// UnsafeForEach calls f for the keys of bucket in [from, to) as the batch sees them, in order,
+// until f returns false. The caller holds Lock.
+func (b *Backend) UnsafeForEach(bucket, from, to []byte, f func(k, v []byte) bool) {
+	forEach(b.tx.Bucket(bucket), from, to, f)
+}
+
+func forEach(bkt *bolt.Bucket, from, to []byte, f func(k, v []byte) bool) {
+	c := bkt.Cursor()
+	for k, v := c.Seek(from); k != nil && (to == nil || string(k) < string(to)); k, v = c.Next() {
+		if !f(k, v) {
+			return
+		}
+	}
+}
+
+// WaitCommit returns once everything written into the batch before the call is durable on disk, or
+// when ctx ends first (the writes then still commit, only the wait was given up).
+func (b *Backend) WaitCommit(ctx context.Context) error {
+	b.mu.Lock()
+	bt := b.cur
+	b.mu.Unlock()
+	select {
+	case b.kick <- struct{}{}:
+	default: // the committer is already awake and will commit bt, or is committing and will loop
+	}
+	select {
+	case <-bt.done:
+		return bt.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// committer commits the batch whenever a writer waits for it. Writers arriving during a commit
+// block on mu and then all land in the next batch: one fsync for the whole group.
+func (b *Backend) committer() {
+	defer close(b.stopped)
+	for {
+		select {
+		case <-b.kick:
+			b.commit()
+		case <-b.stop:
+			return
+		}
+	}
+}
+
+// commit commits the open batch and begins the next one.
+func (b *Backend) commit() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.commitLocked()
+}
+
+func (b *Backend) commitLocked() {
+	bt := b.cur
+	b.cur = newBatch()
+	if b.dirty {
+		for _, h := range b.hooks {
+			if h.PreCommit != nil {
+				h.PreCommit()
+			}
+		}
+		bt.err = b.tx.Commit()
+		if bt.err == nil {
+			for _, h := range b.hooks {
+				if h.PostCommit != nil {
+					h.PostCommit()
+				}
+			}
+		}
+		if bt.err != nil {
+			bt.err = fmt.Errorf("backend: commit: %w", bt.err)
+		}
+		tx, err := b.db.Begin(true)
+		if err != nil {
+			// Without a write transaction no write can proceed; every later waiter gets this error.
+			b.cur.err = fmt.Errorf("backend: begin write tx: %w", err)
+			close(b.cur.done)
+		}
+		b.tx, b.dirty = tx, false
+	}
+	close(bt.done)
+}
+
+// ForceCommit commits the batch now, from the caller's goroutine.
+func (b *Backend) ForceCommit() error {
+	b.mu.Lock()
+	bt := b.cur
+	b.commitLocked()
+	b.mu.Unlock()
+	return bt.err
+}
+
+// ReadTx begins a read-only transaction on the committed database; End it soon, since a long
+// read transaction keeps bbolt from reusing pages.
+func (b *Backend) ReadTx() (*ReadTx, error) {
+	tx, err := b.db.Begin(false)
+	if err != nil {
+		return nil, fmt.Errorf("backend: begin read tx: %w", err)
+	}
+	return &ReadTx{tx: tx}, nil
+}
+
+// End ends a transaction from ReadTx.
+func (r *ReadTx) End() { _ = r.tx.Rollback() }
+
+// View runs f in a read-only bbolt transaction: it sees what has been committed, not the batch.
+func (b *Backend) View(f func(tx *ReadTx) error) error {
+	return b.db.View(func(tx *bolt.Tx) error { return f(&ReadTx{tx: tx}) })
+}
+
+// ReadTx is a read-only view of the committed database.
+type ReadTx struct{ tx *bolt.Tx }
+
+// Get reads key from bucket. The slice is valid only inside the View.
+func (r *ReadTx) Get(bucket, key []byte) []byte { return r.tx.Bucket(bucket).Get(key) }
+
+// ForEach calls f for the keys of bucket in [from, to) (to nil: to the end), until f returns false.
+func (r *ReadTx) ForEach(bucket, from, to []byte, f func(k, v []byte) bool) {
+	forEach(r.tx.Bucket(bucket), from, to, f)
+}
+
+// Size is the size of the database file in bytes (etcd's Backend.Size: what the quota is checked
+// against). SizeInUse leaves out the free pages (etcd's SizeInUse).
+func (b *Backend) Size() int64 {
+	var size int64
+	_ = b.db.View(func(tx *bolt.Tx) error { size = tx.Size(); return nil })
+	return size
+}
+
+func (b *Backend) SizeInUse() int64 {
+	var size int64
+	_ = b.db.View(func(tx *bolt.Tx) error { size = tx.Size(); return nil })
+	st := b.db.Stats()
+	return size - int64(st.FreePageN+st.PendingPageN)*int64(b.db.Info().PageSize)
+}
+
+// Close commits what is pending, stops the committer and closes the file. Writers still waiting get
+// the commit's result; later ones get ErrClosed.
+func (b *Backend) Close() error {
+	b.closeMu.Lock()
+	defer b.closeMu.Unlock()
+	if b.closed {
+		return nil
+	}
+	b.closed = true
+	close(b.stop)
+	<-b.stopped
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	bt := b.cur
+	err := b.tx.Commit()
+	if err != nil {
+		bt.err = fmt.Errorf("backend: commit: %w", err)
+	}
+	close(bt.done)
+	b.cur = &batch{done: make(chan struct{}), err: ErrClosed}
+	close(b.cur.done)
+	return errors.Join(err, b.db.Close())
+}
