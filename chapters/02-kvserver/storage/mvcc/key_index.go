@@ -106,30 +106,6 @@ func (ki *keyIndex) findGeneration(rev int64) *generation {
 	return nil
 }
 
-// compact forgets the revisions no read at atRev or later can need: every generation that ended
-// before atRev, and in the generation alive at atRev every revision older than the one visible at
-// atRev. The revisions it keeps at or below atRev are added to available, so that compaction
-// knows which bbolt entries must stay.
-func (ki *keyIndex) compact(atRev int64, available map[Revision]struct{}) {
-	gi := 0
-	for gi < len(ki.generations)-1 {
-		g := ki.generations[gi]
-		if g.revs[len(g.revs)-1].Main >= atRev {
-			break // this generation was still alive (or ended exactly) at atRev
-		}
-		gi++
-	}
-	g := &ki.generations[gi]
-	for n := len(g.revs) - 1; n >= 0; n-- {
-		if g.revs[n].Main <= atRev {
-			available[g.revs[n]] = struct{}{}
-			g.revs = g.revs[n:]
-			break
-		}
-	}
-	ki.generations = ki.generations[gi:]
-}
-
 // isEmpty reports whether nothing of the key is left to read: one generation, and that empty.
 func (ki *keyIndex) isEmpty() bool {
 	return len(ki.generations) == 1 && ki.generations[0].isEmpty()

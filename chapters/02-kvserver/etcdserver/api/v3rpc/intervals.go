@@ -1,3 +1,5 @@
+//go:build !workshop
+
 package v3rpc
 
 import (
@@ -5,44 +7,12 @@ import (
 	"etcdwalk/chapters/01-rpc/api/v3rpc/rpctypes"
 )
 
-// interval is a key interval [begin, end) as etcd's duplicate-key check sees it (pkg/adt's
-// string-affine intervals): an empty end is +infinity, and "\x00" has no special meaning, so the
-// interval of a from-key delete ["k", "\x00") is inverted and overlaps nothing.
-type interval struct{ begin, end string }
-
-func point(k string) interval { return interval{k, k + "\x00"} }
-
-// less compares two interval ends, where "" is +infinity.
-func endLess(a, b string) bool {
-	switch {
-	case a == "":
-		return false
-	case b == "":
-		return true
-	}
-	return a < b
-}
-
-func (iv interval) overlaps(o interval) bool {
-	return endLess(iv.begin, o.end) && endLess(o.begin, iv.end)
-}
-
-type intervals []interval
-
-func (ivs intervals) intersects(o interval) bool {
-	for _, iv := range ivs {
-		if iv.overlaps(o) {
-			return true
-		}
-	}
-	return false
-}
-
 // checkIntervals enforces etcd's rule that a txn branch writes each key at most once: no key put
 // twice, and no key both put and inside a deleted range, counting nested txns. The two branches of
 // a nested txn may write the same key (only one of them runs). It returns the branch's puts and
 // deletes for the enclosing txn's check (etcd's key.go checkIntervals; etcd keeps the deletes in an
-// interval tree, a list does for a txn of at most a few hundred operations).
+// interval tree, a list does for a txn of at most a few hundred operations). Workshop exercise
+// "DuplicateKeys".
 func checkIntervals(reqs []*pb.RequestOp) (map[string]struct{}, intervals, error) {
 	var dels intervals
 	for _, req := range reqs {

@@ -1,0 +1,172 @@
+package v3rpc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	pb "etcdwalk/chapters/01-rpc/api/etcdserverpb"
+	"etcdwalk/chapters/01-rpc/api/v3rpc/rpctypes"
+	"etcdwalk/chapters/02-kvserver/etcdserver"
+	etcderr "etcdwalk/chapters/02-kvserver/etcdserver/errors"
+	"etcdwalk/chapters/02-kvserver/storage/mvcc"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/test/bufconn"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func put(k string) *pb.RequestOp {
+	return &pb.RequestOp{Request: &pb.RequestOp_RequestPut{RequestPut: &pb.PutRequest{Key: []byte(k)}}}
+}
+
+func del(k, end string) *pb.RequestOp {
+	return &pb.RequestOp{Request: &pb.RequestOp_RequestDeleteRange{RequestDeleteRange: &pb.DeleteRangeRequest{Key: []byte(k), RangeEnd: []byte(end)}}}
+}
+
+func nested(then, els []*pb.RequestOp) *pb.RequestOp {
+	return &pb.RequestOp{Request: &pb.RequestOp_RequestTxn{RequestTxn: &pb.TxnRequest{Success: then, Failure: els}}}
+}
+
+func ops(o ...*pb.RequestOp) []*pb.RequestOp { return o }
+
+func TestCheckIntervals(t *testing.T) {
+	tests := []struct {
+		name    string
+		reqs    []*pb.RequestOp
+		wantDup bool
+	}{
+		{"distinct puts", ops(put("a"), put("b")), false},
+		{"same key twice", ops(put("a"), put("a")), true},
+		{"put in a deleted range", ops(del("a", "c"), put("b")), true},
+		{"put before the delete of its key", ops(put("b"), del("b", "")), true},
+		{"put at the end of a deleted range is outside it", ops(del("a", "c"), put("c")), false},
+		{"overlapping deletes", ops(del("a", "c"), del("b", "d")), false},
+		{"from-key delete is not checked", ops(del("a", "\x00"), put("b")), false},
+		{"nested: same key in both branches", ops(nested(ops(put("a")), ops(put("a")))), false},
+		{"nested then outer put", ops(nested(ops(put("a")), nil), put("a")), true},
+		{"nested else against outer put", ops(put("a"), nested(nil, ops(put("a")))), true},
+		{"nested put inside an outer delete", ops(del("a", "z"), nested(ops(put("k")), nil)), true},
+		{"nested delete against an outer put", ops(nested(ops(del("a", "z")), nil), put("k")), true},
+		{"two nested txns putting the same key", ops(nested(ops(put("a")), nil), nested(nil, ops(put("a")))), true},
+		{"nested duplicate inside", ops(nested(ops(put("a"), put("a")), nil)), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := checkIntervals(tt.reqs)
+			if tt.wantDup {
+				require.Equal(t, rpctypes.ErrGRPCDuplicateKey, err, "etcd refuses this txn as writing a key twice")
+			} else {
+				require.NoError(t, err, "etcd accepts this txn")
+			}
+		})
+	}
+}
+
+func TestCheckTxnRequestCountsNestedOps(t *testing.T) {
+	many := func(n int) []*pb.RequestOp {
+		out := make([]*pb.RequestOp, n)
+		for i := range out {
+			out[i] = put(fmt.Sprint(i))
+		}
+		return out
+	}
+	require.NoError(t, checkTxnRequest(&pb.TxnRequest{Success: many(4)}, 4))
+	require.Equal(t, rpctypes.ErrGRPCTooManyOps, checkTxnRequest(&pb.TxnRequest{Success: many(5)}, 4))
+	// The outer txn uses 2 of 4, so a nested txn may use 2.
+	require.NoError(t, checkTxnRequest(&pb.TxnRequest{Success: append(many(1), nested(many(2), nil))}, 4))
+	require.Equal(t, rpctypes.ErrGRPCTooManyOps, checkTxnRequest(&pb.TxnRequest{Success: append(many(1), nested(many(3), nil))}, 4))
+	require.Equal(t, rpctypes.ErrGRPCKeyNotFound, checkTxnRequest(&pb.TxnRequest{Success: ops(&pb.RequestOp{})}, 4), "an empty operation")
+}
+
+func TestTogRPCError(t *testing.T) {
+	tests := []struct {
+		err  error
+		want error
+	}{
+		{mvcc.ErrCompacted, rpctypes.ErrGRPCCompacted},
+		{mvcc.ErrFutureRev, rpctypes.ErrGRPCFutureRev},
+		{etcderr.ErrRequestTooLarge, rpctypes.ErrGRPCRequestTooLarge},
+		{etcderr.ErrLeaseNotFound, rpctypes.ErrGRPCLeaseNotFound},
+		{etcderr.ErrKeyNotFound, rpctypes.ErrGRPCKeyNotFound},
+		{etcderr.ErrStopped, rpctypes.ErrGRPCStopped},
+		{context.Canceled, context.Canceled},
+		{errors.New("disk on fire"), status.Error(codes.Unknown, "disk on fire")},
+	}
+	for _, tt := range tests {
+		require.Equal(t, tt.want.Error(), togRPCError(tt.err).Error(), "gRPC error for %v", tt.err)
+	}
+}
+
+type fixedSize int64
+
+func (f fixedSize) Size() int64 { return int64(f) }
+
+func TestQuotaRefusesWritesThatDoNotFit(t *testing.T) {
+	inner := pb.UnimplementedKVServer{} // answers Unimplemented: "the request got through"
+	q := NewQuotaKVServer(inner, fixedSize(1000), 1400)
+	_, err := q.Put(context.Background(), &pb.PutRequest{Key: []byte("k"), Value: make([]byte, 100)})
+	require.Equal(t, codes.Unimplemented, status.Code(err), "1000 + 256 + 101 < 1400 fits")
+	_, err = q.Put(context.Background(), &pb.PutRequest{Key: []byte("k"), Value: make([]byte, 200)})
+	require.Equal(t, rpctypes.ErrGRPCNoSpace, err, "1000 + 256 + 201 does not fit")
+	_, err = q.Txn(context.Background(), &pb.TxnRequest{Success: ops(put("a")), Failure: ops(&pb.RequestOp{Request: &pb.RequestOp_RequestPut{RequestPut: &pb.PutRequest{Key: []byte("k"), Value: make([]byte, 200)}}})})
+	require.Equal(t, rpctypes.ErrGRPCNoSpace, err, "a txn costs its costlier branch")
+	_, err = q.Range(context.Background(), &pb.RangeRequest{Key: []byte("k")})
+	require.Equal(t, codes.Unimplemented, status.Code(err), "reads are never refused")
+
+	_, err = NewQuotaKVServer(inner, fixedSize(1<<40), -1).Put(context.Background(), &pb.PutRequest{Key: []byte("k")})
+	require.Equal(t, codes.Unimplemented, status.Code(err), "a negative quota means no quota")
+}
+
+// TestServerEndToEnd drives the whole chapter over gRPC: kvServer, quota, EtcdServer, store.
+func TestServerEndToEnd(t *testing.T) {
+	s, err := etcdserver.NewServer(etcdserver.ServerConfig{Name: "t", DataDir: t.TempDir(), ClientURLs: []string{"http://127.0.0.1:2379"}, MaxRequestBytes: 1024})
+	require.NoError(t, err)
+	gs := Server(s, false, nil)
+	lis := bufconn.Listen(1 << 20)
+	go func() { _ = gs.Serve(lis) }()
+	conn, err := grpc.NewClient("passthrough:///bufnet",
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		conn.Close()
+		gs.Stop()
+		require.NoError(t, s.Stop())
+	})
+	kv := pb.NewKVClient(conn)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	resp, err := kv.Put(ctx, &pb.PutRequest{Key: []byte("foo"), Value: []byte("bar")})
+	require.NoError(t, err)
+	require.Equal(t, int64(2), resp.Header.Revision)
+	require.Equal(t, s.MemberID(), resp.Header.MemberId)
+	require.Equal(t, s.ClusterID(), resp.Header.ClusterId)
+
+	_, err = kv.Put(ctx, &pb.PutRequest{Key: []byte("big"), Value: []byte(strings.Repeat("x", 2000))})
+	require.Equal(t, rpctypes.ErrGRPCRequestTooLarge.Error(), err.Error(), "over --max-request-bytes")
+
+	_, err = kv.Put(ctx, &pb.PutRequest{Key: []byte("k"), Lease: 5})
+	require.Equal(t, rpctypes.ErrGRPCLeaseNotFound.Error(), err.Error())
+
+	_, err = kv.Compact(ctx, &pb.CompactionRequest{Revision: 2, Physical: true})
+	require.NoError(t, err)
+	_, err = kv.Range(ctx, &pb.RangeRequest{Key: []byte("foo"), Revision: 1})
+	require.Equal(t, rpctypes.ErrGRPCCompacted.Error(), err.Error())
+
+	st, err := pb.NewMaintenanceClient(conn).Status(ctx, &pb.StatusRequest{})
+	require.NoError(t, err)
+	require.Positive(t, st.DbSize, "Status reports the bbolt file size")
+	require.Equal(t, int64(etcdserver.DefaultQuotaBytes), st.DbSizeQuota)
+}
