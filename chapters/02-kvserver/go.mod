@@ -2,12 +2,26 @@ module etcdwalk/chapters/02-kvserver
 
 go 1.26.0
 
-require etcdwalk/chapters/01-rpc v0.0.0
+require (
+	etcdwalk/chapters/01-rpc v0.0.0
+	github.com/google/btree v1.1.3
+	github.com/stretchr/testify v1.11.1
+	go.etcd.io/bbolt v1.4.3
+	go.uber.org/goleak v1.3.0
+	google.golang.org/grpc v1.83.2
+	google.golang.org/protobuf v1.36.11
+)
 
 require (
-	github.com/google/btree v1.1.3 // indirect
-	go.etcd.io/bbolt v1.4.3 // indirect
+	github.com/davecgh/go-spew v1.1.1 // indirect
+	github.com/kr/text v0.2.0 // indirect
+	github.com/pmezard/go-difflib v1.0.0 // indirect
+	golang.org/x/net v0.58.0 // indirect
 	golang.org/x/sys v0.47.0 // indirect
+	golang.org/x/text v0.41.0 // indirect
+	google.golang.org/genproto/googleapis/api v0.0.0-20260803160001-6ac0973c030d // indirect
+	google.golang.org/genproto/googleapis/rpc v0.0.0-20260729162451-8efbd57d26e0 // indirect
+	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
 
 replace etcdwalk/chapters/01-rpc => ../01-rpc
