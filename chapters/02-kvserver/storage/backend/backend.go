@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -33,7 +34,7 @@ type Backend struct {
 	mu    sync.Mutex // the batch tx lock (etcd's batchTx.Lock): held while writing and committing
 	tx    *bolt.Tx   // the open write transaction
 	dirty bool       // tx holds writes not yet committed
-	cur   *batch     // what writers of tx will wait for
+	cur   atomic.Pointer[batch] // what writers of tx will wait for; swapped under mu
 
 	hooks []Hooks
 
@@ -80,9 +81,10 @@ func Open(path string) (*Backend, error) {
 		return nil, err
 	}
 	b := &Backend{
-		db: db, tx: tx, cur: newBatch(),
+		db: db, tx: tx,
 		kick: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{}),
 	}
+	b.cur.Store(newBatch())
 	go b.committer()
 	return b, nil
 }
@@ -149,9 +151,9 @@ func forEach(bkt *bolt.Bucket, from, to []byte, f func(k, v []byte) bool) {
 // WaitCommit returns once everything written into the batch before the call is durable on disk, or
 // when ctx ends first (the writes then still commit, only the wait was given up).
 func (b *Backend) WaitCommit(ctx context.Context) error {
-	b.mu.Lock()
-	bt := b.cur
-	b.mu.Unlock()
+	// No lock: if the committer swapped batches since our write, the one we get commits after
+	// ours did, which is just as good, and a waiter never blocks behind a writer holding mu.
+	bt := b.cur.Load()
 	select {
 	case b.kick <- struct{}{}:
 	default: // the committer is already awake and will commit bt, or is committing and will loop
@@ -186,8 +188,8 @@ func (b *Backend) commit() {
 }
 
 func (b *Backend) commitLocked() {
-	bt := b.cur
-	b.cur = newBatch()
+	bt := b.cur.Load()
+	b.cur.Store(newBatch())
 	if b.dirty {
 		for _, h := range b.hooks {
 			if h.PreCommit != nil {
@@ -208,8 +210,9 @@ func (b *Backend) commitLocked() {
 		tx, err := b.db.Begin(true)
 		if err != nil {
 			// Without a write transaction no write can proceed; every later waiter gets this error.
-			b.cur.err = fmt.Errorf("backend: begin write tx: %w", err)
-			close(b.cur.done)
+			next := &batch{done: make(chan struct{}), err: fmt.Errorf("backend: begin write tx: %w", err)}
+			close(next.done)
+			b.cur.Store(next)
 		}
 		b.tx, b.dirty = tx, false
 	}
@@ -219,7 +222,7 @@ func (b *Backend) commitLocked() {
 // ForceCommit commits the batch now, from the caller's goroutine.
 func (b *Backend) ForceCommit() error {
 	b.mu.Lock()
-	bt := b.cur
+	bt := b.cur.Load()
 	b.commitLocked()
 	b.mu.Unlock()
 	return bt.err
@@ -282,13 +285,14 @@ func (b *Backend) Close() error {
 	<-b.stopped
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	bt := b.cur
+	bt := b.cur.Load()
 	err := b.tx.Commit()
 	if err != nil {
 		bt.err = fmt.Errorf("backend: commit: %w", err)
 	}
+	closed := &batch{done: make(chan struct{}), err: ErrClosed}
+	close(closed.done)
+	b.cur.Store(closed)
 	close(bt.done)
-	b.cur = &batch{done: make(chan struct{}), err: ErrClosed}
-	close(b.cur.done)
 	return errors.Join(err, b.db.Close())
 }
