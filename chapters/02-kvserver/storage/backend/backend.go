@@ -31,9 +31,9 @@ var ErrClosed = errors.New("backend: closed")
 type Backend struct {
 	db *bolt.DB
 
-	mu    sync.Mutex // the batch tx lock (etcd's batchTx.Lock): held while writing and committing
-	tx    *bolt.Tx   // the open write transaction
-	dirty bool       // tx holds writes not yet committed
+	mu    sync.Mutex            // the batch tx lock (etcd's batchTx.Lock): held while writing and committing
+	tx    *bolt.Tx              // the open write transaction
+	dirty bool                  // tx holds writes not yet committed
 	cur   atomic.Pointer[batch] // what writers of tx will wait for; swapped under mu
 
 	hooks []Hooks
