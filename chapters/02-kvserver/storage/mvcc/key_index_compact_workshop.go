@@ -20,6 +20,9 @@ package mvcc
 // TODO:
 //  1. Skip the generations that ended before atRev: a generation that is not the last one ends
 //     with its tombstone, g.revs[len(g.revs)-1]; skip it while that tombstone's Main < atRev.
+//     Skip it too if the next generation already started by atRev (next.revs[0].Main <= atRev):
+//     a txn can delete a key and put it again in one revision, and then the later generation is
+//     the one a read at atRev sees.
 //  2. In the generation you stopped at, find the newest revision with Main <= atRev (walk g.revs
 //     from the end). If there is one, add it to available and drop the revisions before it.
 //  3. Drop the skipped generations from ki.generations.

@@ -99,6 +99,23 @@ func TestKeyIndexCompact(t *testing.T) {
 	}
 }
 
+func TestKeyIndexCompactDeleteAndPutInOneRevision(t *testing.T) {
+	// One txn at revision 5 deletes foo (sub 0) and puts it again (sub 1).
+	ki := &keyIndex{key: []byte("foo")}
+	ki.put(Revision{Main: 2})
+	require.NoError(t, ki.tombstone(Revision{Main: 5, Sub: 0}))
+	ki.put(Revision{Main: 5, Sub: 1})
+
+	keep := map[Revision]struct{}{}
+	ki.compact(5, keep)
+	require.Equal(t, map[Revision]struct{}{{Main: 5, Sub: 1}: {}}, keep,
+		"the put at 5.1 is what a read at 5 sees: compaction must keep it (etcd keeps the tombstone instead, etcd-io/etcd#22376)")
+	mod, _, ver, err := ki.get(5)
+	require.NoError(t, err)
+	require.Equal(t, Revision{Main: 5, Sub: 1}, mod)
+	require.Equal(t, int64(1), ver)
+}
+
 func TestRevisionBytesSortInRevisionOrder(t *testing.T) {
 	revs := []Revision{{1, 0}, {1, 1}, {2, 0}, {256, 0}, {256, 3}, {1 << 40, 0}}
 	for i := 1; i < len(revs); i++ {

@@ -78,9 +78,7 @@ func New(b *backend.Backend) (*Store, error) {
 		},
 	})
 	if scheduled > finished {
-		s.compactMainRev = scheduled
-		done := s.scheduleCompaction(scheduled)
-		<-done
+		<-s.scheduleCompaction(scheduled)
 	}
 	return s, nil
 }
@@ -111,8 +109,9 @@ func (s *Store) restore() (scheduled, finished int64, err error) {
 		})
 		return ferr
 	})
-	if finished > 0 {
-		s.compactMainRev = finished
+	// An interrupted compaction (scheduled > finished) is in force already: New finishes it.
+	if c := max(scheduled, finished); c > 0 {
+		s.compactMainRev = c
 	}
 	// Compaction may have deleted every entry up to compactMainRev; the revision never goes back.
 	s.currentRev = max(s.currentRev, s.compactMainRev)
@@ -120,11 +119,12 @@ func (s *Store) restore() (scheduled, finished int64, err error) {
 	return scheduled, finished, err
 }
 
-// Rev returns the last revision written; FirstRev the oldest revision still readable.
+// Rev returns the newest revision readers see: everything up to it is durable. (Writes in flight
+// may already have taken later revisions.) FirstRev returns the oldest revision still readable.
 func (s *Store) Rev() int64 {
 	s.revMu.RLock()
 	defer s.revMu.RUnlock()
-	return s.currentRev
+	return s.durableRev
 }
 
 func (s *Store) FirstRev() int64 {
