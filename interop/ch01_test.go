@@ -445,8 +445,6 @@ func TestChapter01BadInput(t *testing.T) {
 		{name: "txn: the same key put twice", send: txnReq(&pb.TxnRequest{Success: []*pb.RequestOp{opPut("d", "1"), opPut("d", "2")}})},
 		{name: "txn: a put inside a deleted range", send: txnReq(&pb.TxnRequest{Success: []*pb.RequestOp{opDelete("a", "c"), opPut("b", "1")}})},
 		{name: "txn: a put of a deleted key", send: txnReq(&pb.TxnRequest{Failure: []*pb.RequestOp{opPut("b", "1"), opDelete("b", "")}})},
-		{name: "txn: a put after a from-key delete", etcdAccepts: true,
-			send: txnReq(&pb.TxnRequest{Success: []*pb.RequestOp{opDelete("x", "\x00"), opPut("y", "1")}})},
 		{name: "txn: a comparison with an unknown target compares nothing and holds", etcdAccepts: true,
 			send: txnReq(&pb.TxnRequest{Compare: []*pb.Compare{{Key: []byte("a"), Target: 99}}, Success: []*pb.RequestOp{opRange(&pb.RangeRequest{Key: []byte("a")})}})},
 		{name: "txn: a comparison with an unknown result holds", etcdAccepts: true,

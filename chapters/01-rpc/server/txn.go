@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"slices"
 
@@ -186,13 +185,10 @@ func checkIntervals(ops []*pb.RequestOp) error {
 	return nil
 }
 
-// inDeleteInterval reports whether key falls in the interval etcd's duplicate check builds for d:
-// [key, range_end) with range_end taken literally. Unlike the delete itself, the check gives
-// "\x00" no special meaning, so a from-key delete ("delete everything >= key") never conflicts
-// with a put in etcd's check, and must not here either.
+// inDeleteInterval reports whether key falls in the range d deletes. etcd v3.6.16's check takes a
+// from-key delete's "\x00" literally and so lets a put after it through, which crashes etcd or
+// loses the put (etcd-io/etcd#22376, #22445); like etcd's fix (etcd-io/etcd#22395), this check
+// uses the range the delete really covers.
 func inDeleteInterval(key []byte, d *pb.DeleteRangeRequest) bool {
-	if len(d.RangeEnd) == 0 {
-		return bytes.Equal(key, d.Key)
-	}
-	return bytes.Compare(key, d.Key) >= 0 && bytes.Compare(key, d.RangeEnd) < 0
+	return inRange(key, d.Key, d.RangeEnd)
 }

@@ -62,6 +62,7 @@ func TestTxnErrors(t *testing.T) {
 		{"operation without a request", &pb.TxnRequest{Success: []*pb.RequestOp{{}}}, rpctypes.ErrGRPCKeyNotFound},
 		{"same key put twice", &pb.TxnRequest{Success: []*pb.RequestOp{putOp("k", "1"), putOp("k", "2")}}, rpctypes.ErrGRPCDuplicateKey},
 		{"put inside a deleted range", &pb.TxnRequest{Success: []*pb.RequestOp{putOp("kb", "1"), delOp("k", "l")}}, rpctypes.ErrGRPCDuplicateKey},
+		{"put after a from-key delete (etcd-io/etcd#22395)", &pb.TxnRequest{Success: []*pb.RequestOp{delOp("a", "\x00"), putOp("k", "1")}}, rpctypes.ErrGRPCDuplicateKey},
 		{"put after deleting the key", &pb.TxnRequest{Failure: []*pb.RequestOp{delOp("k", ""), putOp("k", "1")}}, rpctypes.ErrGRPCDuplicateKey},
 		{"unknown lease in the chosen branch", &pb.TxnRequest{Success: []*pb.RequestOp{putOp("ok", "1"), leased}}, rpctypes.ErrGRPCLeaseNotFound},
 		{"ignore_value on a missing key", &pb.TxnRequest{Success: []*pb.RequestOp{putOp("ok", "1"), ignoreMissing}}, rpctypes.ErrGRPCKeyNotFound},
@@ -85,7 +86,6 @@ func TestTxnAllowedShapes(t *testing.T) {
 	}{
 		{"overlapping deletes", &pb.TxnRequest{Success: []*pb.RequestOp{delOp("a", "c"), delOp("b", "d")}}},
 		{"the same key in both branches", &pb.TxnRequest{Success: []*pb.RequestOp{putOp("k", "1")}, Failure: []*pb.RequestOp{putOp("k", "2")}}},
-		{"a from-key delete is not checked against puts, as in etcd", &pb.TxnRequest{Success: []*pb.RequestOp{delOp("a", "\x00"), putOp("k", "1")}}},
 		{"128 operations", &pb.TxnRequest{Success: func() []*pb.RequestOp {
 			ops := make([]*pb.RequestOp, maxTxnOps)
 			for i := range ops {

@@ -1,13 +1,13 @@
 package v3rpc
 
 // interval is a key interval [begin, end) as etcd's duplicate-key check sees it (pkg/adt's
-// string-affine intervals): an empty end is +infinity, and "\x00" has no special meaning, so the
-// interval of a from-key delete ["k", "\x00") is inverted and overlaps nothing.
+// string-affine intervals): an empty end is +infinity. checkIntervals gives a from-key delete the
+// end +infinity.
 type interval struct{ begin, end string }
 
 func point(k string) interval { return interval{k, k + "\x00"} }
 
-// less compares two interval ends, where "" is +infinity.
+// endLess compares two interval ends, where "" is +infinity.
 func endLess(a, b string) bool {
 	switch {
 	case a == "":

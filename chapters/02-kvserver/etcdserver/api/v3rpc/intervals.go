@@ -20,9 +20,16 @@ func checkIntervals(reqs []*pb.RequestOp) (map[string]struct{}, intervals, error
 		if d == nil {
 			continue
 		}
-		if len(d.RangeEnd) != 0 {
+		switch {
+		case len(d.RangeEnd) == 1 && d.RangeEnd[0] == 0:
+			// A from-key delete reaches every key >= key. etcd v3.6.16 takes "\x00" literally
+			// here, so its interval is empty and a put after it passes, which crashes etcd or
+			// loses the put at compaction (etcd-io/etcd#22376, #22445); the fix etcd-io/etcd#22395
+			// refuses it, and so do we.
+			dels = append(dels, interval{string(d.Key), ""})
+		case len(d.RangeEnd) != 0:
 			dels = append(dels, interval{string(d.Key), string(d.RangeEnd)})
-		} else {
+		default:
 			dels = append(dels, point(string(d.Key)))
 		}
 	}

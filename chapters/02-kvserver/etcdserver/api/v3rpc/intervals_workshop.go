@@ -17,8 +17,9 @@ import (
 // check its own operations against them; on a conflict, rpctypes.ErrGRPCDuplicateKey.
 //
 // TODO:
-//  1. dels: one interval per DeleteRange of reqs: interval{key, range_end} when range_end is set,
-//     point(key) otherwise (interval.go has the helpers; note how "\x00" is NOT special here).
+//  1. dels: one interval per DeleteRange of reqs: interval{key, ""} (to +infinity) when range_end
+//     is "\x00", interval{key, range_end} when range_end is set, point(key) otherwise
+//     (interval.go has the helpers).
 //  2. For each nested txn: check its Success and Failure recursively (return their errors). Each
 //     key put by either branch conflicts with a key already in puts, or with dels. Exception: a
 //     key put by BOTH nested branches is fine (only one branch runs), so check putsElse against
