@@ -20,6 +20,9 @@
 //     single-member etcd with its own data directory. Both wait until a clientv3 Get succeeds,
 //     keep the process's output in a file (printed when the test fails), and stop the process
 //     when the test ends.
+//   - Process.Kill (SIGKILL: a crash), Process.Stop (SIGTERM: a clean shutdown) and
+//     Process.Restart (the same binary, arguments, data directory and port) let a test take a
+//     server down in the middle and check what it remembers when it comes back.
 //   - NewClient (clientv3), Dial (a plain gRPC connection for etcd's generated clients) and
 //     Etcdctl (the etcdctl binary) talk to either.
 //   - NormalizeHeaders and NormalizeJSON blank what legitimately differs between two

@@ -1,9 +1,11 @@
 package harness_test
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"etcdwalk/interop/harness"
 
@@ -60,4 +62,29 @@ func TestNormalizeJSON(t *testing.T) {
 func TestNormalizeFields(t *testing.T) {
 	in := "\"ClusterID\" : 16213850926697599\n\"MemberID\" : 6099783635053073220\n\"Revision\" : 7\n\"RaftTerm\" : 2\n\"Key\" : \"foo3\"\n"
 	assert.Equal(t, "\"Revision\" : 7\n\"Key\" : \"foo3\"\n", harness.NormalizeFields(in))
+}
+
+// Kill, Stop and Restart: the server comes back on the same endpoint each time, and a test that
+// ends with it down on purpose is not reported as one whose server died by itself.
+func TestProcessKillStopRestart(t *testing.T) {
+	bin := harness.Build(t, "etcdwalk/chapters/01-rpc/cmd/server", false)
+	p := harness.StartServer(t, bin)
+	endpoint := p.Endpoint
+	put := func() {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		cli := harness.NewClient(t, p.Endpoint)
+		_, err := cli.Put(ctx, "k", "v")
+		require.NoError(t, err, "a put after the restart should succeed")
+		require.NoError(t, cli.Close())
+	}
+	p.Kill(t)
+	p.Restart(t)
+	assert.Equal(t, endpoint, p.Endpoint, "a restarted server keeps its endpoint")
+	put()
+	p.Stop(t)
+	p.Restart(t)
+	put()
+	p.Kill(t)
 }

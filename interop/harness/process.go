@@ -37,9 +37,14 @@ type Process struct {
 	Name string
 	// Endpoint is the client URL, http://127.0.0.1:PORT, for clientv3, etcdctl and Dial.
 	Endpoint string
-	// LogPath is the file holding the process's stdout and stderr. It lives in the test's
-	// t.TempDir() and goes with it; a failed test prints its end.
+	// LogPath is the file holding the process's stdout and stderr (of its latest run, after a
+	// Restart). It lives in the test's t.TempDir() and goes with it; a failed test prints its end.
 	LogPath string
+
+	bin  string
+	argv []string
+	// logs are the log files of every run, LogPath last: a failed test prints each one's end.
+	logs []string
 
 	cmd     *exec.Cmd
 	exited  chan struct{} // closed once cmd.Wait has returned
@@ -47,6 +52,8 @@ type Process struct {
 	// cleanExit requires exit status 0 after SIGTERM (our servers promise it; etcd re-raises the
 	// signal and dies of it, which is fine too).
 	cleanExit bool
+	// down is set while the process is stopped on purpose (Kill, Stop) and not yet restarted.
+	down bool
 }
 
 // StartServer starts one of our chapter servers, bin (from Build), listening for clients on a free
@@ -106,9 +113,8 @@ func start(t testing.TB, name string, cleanExit bool, args func() (endpoint stri
 		if err != nil {
 			t.Fatalf("harness: start %s: %v", name, err)
 		}
-		logPath := filepath.Join(t.TempDir(), fmt.Sprintf("%s-%d.log", name, attempt))
-		p := &Process{Name: name, Endpoint: endpoint, LogPath: logPath, cleanExit: cleanExit}
-		if err := p.run(bin, argv); err != nil {
+		p := &Process{Name: name, Endpoint: endpoint, bin: bin, argv: argv, cleanExit: cleanExit}
+		if err := p.run(filepath.Join(t.TempDir(), fmt.Sprintf("%s-%d.log", name, attempt))); err != nil {
 			t.Fatalf("harness: start %s: %v", name, err)
 		}
 		err = p.waitReady()
@@ -127,26 +133,92 @@ func start(t testing.TB, name string, cleanExit bool, args func() (endpoint stri
 	}
 }
 
-func (p *Process) run(bin string, args []string) error {
-	f, err := os.Create(p.LogPath)
+func (p *Process) run(logPath string) error {
+	f, err := os.Create(logPath)
 	if err != nil {
 		return err
 	}
 	// The child writes straight into the file (an *os.File needs no copying goroutine), so its
 	// output survives even if it crashes.
 	defer f.Close()
-	p.cmd = exec.Command(bin, args...)
-	p.cmd.Stdout, p.cmd.Stderr = f, f
-	p.cmd.SysProcAttr = dieWithParent()
-	if err := p.cmd.Start(); err != nil {
+	cmd := exec.Command(p.bin, p.argv...)
+	cmd.Stdout, cmd.Stderr = f, f
+	cmd.SysProcAttr = dieWithParent()
+	if err := cmd.Start(); err != nil {
 		return err
 	}
-	p.exited = make(chan struct{})
+	exited := make(chan struct{})
+	p.cmd, p.exited, p.waitErr, p.down = cmd, exited, nil, false
+	p.LogPath = logPath
+	p.logs = append(p.logs, logPath)
 	go func() {
-		p.waitErr = p.cmd.Wait()
-		close(p.exited)
+		err := cmd.Wait()
+		p.waitErr = err // read only after exited is closed
+		close(exited)
 	}()
 	return nil
+}
+
+// Kill ends the process with SIGKILL, as a power cut or an OOM kill would: it gets no chance to
+// flush or close anything. Kill returns once the process is gone; it stays down until Restart.
+func (p *Process) Kill(t testing.TB) {
+	t.Helper()
+	p.mustBeRunning(t, "Kill")
+	_ = p.cmd.Process.Kill()
+	select {
+	case <-p.exited:
+	case <-time.After(stopTimeout):
+		t.Fatalf("harness: %s did not exit within %v of SIGKILL", p.Name, stopTimeout)
+	}
+	p.down = true
+}
+
+// Stop asks the process to exit with SIGTERM and waits until it has: our servers must exit with
+// status 0 within 5 seconds, having closed their data cleanly. It stays down until Restart.
+func (p *Process) Stop(t testing.TB) {
+	t.Helper()
+	p.mustBeRunning(t, "Stop")
+	killed := p.stop()
+	p.down = true
+	switch {
+	case killed:
+		t.Fatalf("harness: %s did not exit within %v of SIGTERM and was killed", p.Name, stopTimeout)
+	case p.cleanExit && p.waitErr != nil:
+		t.Fatalf("harness: %s should exit with status 0 on SIGTERM, but: %v\n--- its output ---\n%s", p.Name, p.waitErr, p.tail())
+	}
+}
+
+// Restart starts a process stopped by Kill or Stop again, with the same binary and arguments:
+// the same data directory and the same client port, so Endpoint stays valid. It returns once
+// the process answers a Get, like StartServer. A client connected before may take a moment to
+// reconnect; a new one (NewClient, Dial) works at once.
+func (p *Process) Restart(t testing.TB) {
+	t.Helper()
+	if !p.down {
+		t.Fatalf("harness: Restart of %s, which is still running; Kill or Stop it first", p.Name)
+	}
+	logPath := filepath.Join(t.TempDir(), fmt.Sprintf("%s-restart-%d.log", p.Name, len(p.logs)))
+	if err := p.run(logPath); err != nil {
+		t.Fatalf("harness: restart %s: %v", p.Name, err)
+	}
+	if err := p.waitReady(); err != nil {
+		p.stop()
+		p.down = true
+		t.Fatalf("harness: %s (%s %s) did not become ready again after a restart: %v\n--- its output ---\n%s",
+			p.Name, p.bin, strings.Join(p.argv, " "), err, p.tail())
+	}
+}
+
+func (p *Process) mustBeRunning(t testing.TB, what string) {
+	t.Helper()
+	if p.down {
+		t.Fatalf("harness: %s of %s, which is down already", what, p.Name)
+	}
+	select {
+	case <-p.exited:
+		t.Fatalf("harness: %s of %s, which had exited by itself: %v\n--- its output ---\n%s", what, p.Name, p.waitErr, p.tail())
+	default:
+	}
 }
 
 // waitReady polls a clientv3 Get, each with a short timeout, until one succeeds, the process
@@ -206,7 +278,9 @@ func (p *Process) stop() (killed bool) {
 func (p *Process) cleanup(t testing.TB) {
 	select {
 	case <-p.exited:
-		t.Errorf("harness: %s exited while the test was still running (%v); a server must keep serving until it is told to stop", p.Name, p.waitErr)
+		if !p.down {
+			t.Errorf("harness: %s exited while the test was still running (%v); a server must keep serving until it is told to stop", p.Name, p.waitErr)
+		}
 	default:
 		if p.stop() {
 			t.Errorf("harness: %s did not exit within %v of SIGTERM and was killed", p.Name, stopTimeout)
@@ -215,13 +289,21 @@ func (p *Process) cleanup(t testing.TB) {
 		}
 	}
 	if t.Failed() {
-		t.Logf("harness: last output of %s:\n%s", p.Name, p.tail())
+		for i, log := range p.logs {
+			if len(p.logs) > 1 {
+				t.Logf("harness: last output of %s, run %d of %d:\n%s", p.Name, i+1, len(p.logs), tailOf(log))
+			} else {
+				t.Logf("harness: last output of %s:\n%s", p.Name, tailOf(log))
+			}
+		}
 	}
 }
 
-// tail returns the end of the process's output.
-func (p *Process) tail() string {
-	b, err := os.ReadFile(p.LogPath)
+// tail returns the end of the process's output (of its latest run).
+func (p *Process) tail() string { return tailOf(p.LogPath) }
+
+func tailOf(path string) string {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Sprintf("(cannot read the log: %v)", err)
 	}

@@ -17,6 +17,7 @@ import (
 	"etcdwalk/chapters/02-kvserver/storage/backend"
 	"etcdwalk/chapters/02-kvserver/storage/mvcc"
 
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -177,11 +178,21 @@ func (s *EtcdServer) Compact(ctx context.Context, r *pb.CompactionRequest) (*pb.
 }
 
 // checkRequestSize refuses writes larger than --max-request-bytes, as etcd's
-// processInternalRaftRequestOnce does before proposing. etcd measures the raft entry, which wraps
-// the request with a small header; here the request itself is measured.
+// processInternalRaftRequestOnce does before proposing. etcd measures the raft entry: an
+// InternalRaftRequest holding the request and a RequestHeader with the request ID. There is no
+// raft entry here, so its size is computed: the request as a field of InternalRaftRequest plus the
+// header with a full-size ID (etcd's IDs start with the member ID's low 16 bits, so theirs is
+// usually as long; the limit then falls on the same byte).
 func (s *EtcdServer) checkRequestSize(r proto.Message) error {
-	if proto.Size(r) > int(s.Cfg.MaxRequestBytes) {
+	if RaftEntrySize(r) > int(s.Cfg.MaxRequestBytes) {
 		return errors.ErrRequestTooLarge
 	}
 	return nil
+}
+
+// RaftEntrySize is the size of the InternalRaftRequest etcd would propose for r.
+func RaftEntrySize(r proto.Message) int {
+	n := proto.Size(r)
+	const header = 2 + 1 + 1 + 10 // field 100's tag, length, ID's tag, a 10-byte ID varint
+	return 1 + protowire.SizeVarint(uint64(n)) + n + header
 }
