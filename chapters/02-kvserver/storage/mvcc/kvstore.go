@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"etcdwalk/chapters/01-rpc/api/mvccpb"
 	"etcdwalk/chapters/02-kvserver/storage/backend"
@@ -50,6 +51,8 @@ type Store struct {
 	durableRev     int64        // the last revision known to be on disk
 	committingRev  int64        // currentRev as the batch being committed has it
 	compactMainRev int64        // reads below it fail with ErrCompacted; -1 if never compacted
+
+	deferSync atomic.Bool // see DeferSync
 
 	compactMu sync.Mutex // one physical compaction at a time, in order
 	compactWG sync.WaitGroup

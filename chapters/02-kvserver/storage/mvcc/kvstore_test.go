@@ -261,3 +261,23 @@ func TestStoreConcurrentWritersGetDistinctRevisions(t *testing.T) {
 		require.Contains(t, got, fmt.Sprintf("%d@", each-1), "each writer's last value is durable and visible")
 	}
 }
+
+func TestStoreDeferSyncWaitsOnceForMany(t *testing.T) {
+	s, _ := openStore(t, t.TempDir())
+	s.DeferSync(true)
+	for i := range 3 {
+		tw := s.Write()
+		tw.Put([]byte("k"), []byte(fmt.Sprint(i)), 0)
+		require.NoError(t, tw.End(testCtx(t)), "End returns at once")
+	}
+	got, err := readAt(t, s, "k", 0)
+	require.NoError(t, err)
+	require.Equal(t, "", got, "nothing is committed yet, so readers see nothing")
+	require.Equal(t, int64(1), s.Rev(), "readers' revision stays at the last durable one")
+
+	require.NoError(t, s.Sync(testCtx(t)))
+	require.Equal(t, int64(4), s.Rev(), "one Sync made all three writes durable")
+	got, err = readAt(t, s, "k", 0)
+	require.NoError(t, err)
+	require.Equal(t, "2@4/2/v3", got)
+}

@@ -134,6 +134,8 @@ func (tw *TxnWrite) DeleteRange(key, end []byte) (n, rev int64) {
 // others that are not yet durable, so it waits too, unless everything it saw is on disk already.
 // An error means the wait failed (ctx ended, or bbolt could not commit); the changes are visible
 // to later writes either way, as in etcd, where apply never rolls back.
+//
+// With DeferSync set, End does not wait: the caller waits once for many transactions with Sync.
 func (tw *TxnWrite) End(ctx context.Context) error {
 	s := tw.s
 	s.revMu.Lock()
@@ -144,6 +146,22 @@ func (tw *TxnWrite) End(ctx context.Context) error {
 	s.revMu.Unlock()
 	s.b.Unlock()
 	s.mu.RUnlock()
+	if durable || s.deferSync.Load() {
+		return nil
+	}
+	return s.b.WaitCommit(ctx)
+}
+
+// DeferSync makes TxnWrite.End return without waiting for durability. Chapter 03 sets it: its
+// apply loop applies a whole batch of raft entries and then waits once, with Sync, before it
+// answers any of them. (etcd never waits: its WAL already made the entries durable.)
+func (s *Store) DeferSync(on bool) { s.deferSync.Store(on) }
+
+// Sync waits until everything written so far is durable, and so visible to readers.
+func (s *Store) Sync(ctx context.Context) error {
+	s.revMu.RLock()
+	durable := s.durableRev >= s.currentRev
+	s.revMu.RUnlock()
 	if durable {
 		return nil
 	}
