@@ -110,13 +110,40 @@ func clusterID(ids ...uint64) uint64 {
 	return binary.BigEndian.Uint64(sum[:8])
 }
 
-func (s *EtcdServer) MemberID() uint64          { return s.memberID }
-func (s *EtcdServer) ClusterID() uint64         { return s.clusterID }
-func (s *EtcdServer) KV() *mvcc.Store           { return s.kv }
-func (s *EtcdServer) Backend() *backend.Backend { return s.be }
+func (s *EtcdServer) MemberID() uint64  { return s.memberID }
+func (s *EtcdServer) ClusterID() uint64 { return s.clusterID }
+func (s *EtcdServer) KV() *mvcc.Store   { return s.kv }
+
+// BackendSizer is the backend as the quota and Status see it.
+type BackendSizer interface {
+	Size() int64
+	SizeInUse() int64
+}
+
+// Backend is the bbolt backend, as the gRPC layer sees it.
+func (s *EtcdServer) Backend() BackendSizer { return s.be }
 
 // Term is the raft term; there is no raft yet.
 func (s *EtcdServer) Term() uint64 { return 0 }
+
+// Rev is the store revision reads see, for response headers.
+func (s *EtcdServer) Rev() int64 { return s.kv.Rev() }
+
+// Limits returns --max-txn-ops, --max-request-bytes and --quota-backend-bytes.
+func (s *EtcdServer) Limits() (uint, uint, int64) {
+	return s.Cfg.MaxTxnOps, s.Cfg.MaxRequestBytes, s.Cfg.QuotaBackendBytes
+}
+
+// Members lists the one member there is.
+func (s *EtcdServer) Members() []*pb.Member {
+	return []*pb.Member{{ID: s.memberID, Name: s.Cfg.Name, ClientURLs: s.Cfg.ClientURLs}}
+}
+
+// Status says what a Status response tells about this member: it leads itself, and there is no
+// raft index.
+func (s *EtcdServer) Status() *pb.StatusResponse {
+	return &pb.StatusResponse{Leader: s.memberID}
+}
 
 // Stop stops compactions and closes the backend, committing what is pending.
 func (s *EtcdServer) Stop() error {

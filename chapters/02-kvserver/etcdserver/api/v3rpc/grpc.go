@@ -15,28 +15,33 @@ import (
 // gRPC server's receive limit.
 const grpcOverheadBytes = 512 * 1024
 
+// ServerView is what the gRPC layer needs from an EtcdServer: chapter 02's applies requests
+// directly, chapter 03's through raft, and both provide this.
+type ServerView interface {
+	etcdserver.RaftKV
+	HeaderSource
+	// Limits are --max-txn-ops, --max-request-bytes and --quota-backend-bytes.
+	Limits() (maxTxnOps, maxRequestBytes uint, quotaBytes int64)
+	Backend() etcdserver.BackendSizer
+	Members() []*pb.Member
+	// Status fills what a Status response says about the member's raft and backend.
+	Status() *pb.StatusResponse
+}
+
 // Server returns a gRPC server with the KV (behind the quota), Cluster and Maintenance services of
 // s registered, like etcd's v3rpc.Server. With trace set, every request's steps are logged to lg.
-func Server(s *etcdserver.EtcdServer, trace bool, lg *slog.Logger, opts ...grpc.ServerOption) *grpc.Server {
-	opts = append([]grpc.ServerOption{grpc.MaxRecvMsgSize(int(s.Cfg.MaxRequestBytes) + grpcOverheadBytes)}, opts...)
+func Server(s ServerView, trace bool, lg *slog.Logger, opts ...grpc.ServerOption) *grpc.Server {
+	maxTxnOps, maxRequestBytes, quota := s.Limits()
+	opts = append([]grpc.ServerOption{grpc.MaxRecvMsgSize(int(maxRequestBytes) + grpcOverheadBytes)}, opts...)
 	if trace {
 		opts = append(opts, grpc.ChainUnaryInterceptor(traceutil.UnaryServerInterceptor(lg)))
 	}
 	gs := grpc.NewServer(opts...)
-	hs := serverHeader{s}
-	pb.RegisterKVServer(gs, NewQuotaKVServer(NewKVServer(hs, s, s.Cfg.MaxTxnOps), s.Backend(), s.Cfg.QuotaBackendBytes))
-	pb.RegisterClusterServer(gs, &clusterServer{hdr: newHeader(hs), s: s})
-	pb.RegisterMaintenanceServer(gs, &maintenanceServer{hdr: newHeader(hs), s: s})
+	pb.RegisterKVServer(gs, NewQuotaKVServer(NewKVServer(s, s, maxTxnOps), s.Backend(), quota))
+	pb.RegisterClusterServer(gs, &clusterServer{hdr: newHeader(s), s: s})
+	pb.RegisterMaintenanceServer(gs, &maintenanceServer{hdr: newHeader(s), s: s})
 	return gs
 }
-
-// serverHeader adapts EtcdServer to HeaderSource.
-type serverHeader struct{ s *etcdserver.EtcdServer }
-
-func (h serverHeader) ClusterID() uint64 { return h.s.ClusterID() }
-func (h serverHeader) MemberID() uint64  { return h.s.MemberID() }
-func (h serverHeader) Term() uint64      { return h.s.Term() }
-func (h serverHeader) Rev() int64        { return h.s.KV().Rev() }
 
 // Version is the etcd API version the server speaks, reported by Status.
 const Version = "3.6.0"
@@ -44,13 +49,11 @@ const Version = "3.6.0"
 type clusterServer struct {
 	pb.UnimplementedClusterServer
 	hdr header
-	s   *etcdserver.EtcdServer
+	s   ServerView
 }
 
 func (cs *clusterServer) MemberList(context.Context, *pb.MemberListRequest) (*pb.MemberListResponse, error) {
-	resp := &pb.MemberListResponse{Header: &pb.ResponseHeader{}, Members: []*pb.Member{{
-		ID: cs.s.MemberID(), Name: cs.s.Cfg.Name, ClientURLs: cs.s.Cfg.ClientURLs,
-	}}}
+	resp := &pb.MemberListResponse{Header: &pb.ResponseHeader{}, Members: cs.s.Members()}
 	cs.hdr.fill(resp.Header)
 	return resp, nil
 }
@@ -58,19 +61,16 @@ func (cs *clusterServer) MemberList(context.Context, *pb.MemberListRequest) (*pb
 type maintenanceServer struct {
 	pb.UnimplementedMaintenanceServer
 	hdr header
-	s   *etcdserver.EtcdServer
+	s   ServerView
 }
 
 func (ms *maintenanceServer) Status(context.Context, *pb.StatusRequest) (*pb.StatusResponse, error) {
-	be := ms.s.Backend()
-	resp := &pb.StatusResponse{
-		Header:      &pb.ResponseHeader{},
-		Version:     Version,
-		DbSize:      be.Size(),
-		DbSizeInUse: be.SizeInUse(),
-		DbSizeQuota: max(ms.s.Cfg.QuotaBackendBytes, 0),
-		Leader:      ms.s.MemberID(), // one member, no raft: it leads itself
-	}
+	resp := ms.s.Status()
+	resp.Header = &pb.ResponseHeader{}
+	resp.Version = Version
+	resp.DbSize, resp.DbSizeInUse = ms.s.Backend().Size(), ms.s.Backend().SizeInUse()
+	_, _, quota := ms.s.Limits()
+	resp.DbSizeQuota = max(quota, 0)
 	ms.hdr.fill(resp.Header)
 	return resp, nil
 }
