@@ -5,8 +5,10 @@ NEWEST  := chapters/02-kvserver
 GO      ?= go
 BIN     := $(CURDIR)/.bin
 TOOLS   := $(BIN)/buf $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc $(BIN)/staticcheck $(BIN)/workshopcheck
-PROTO_CHAPTER := chapters/01-rpc
-PROTO_PATHS   := --path api/etcdserverpb --path api/mvccpb
+# One buf invocation per chapter that owns .proto files: its template, then its --path flags.
+PROTO_GEN := \
+	"chapters/01-rpc/buf.gen.yaml --path chapters/01-rpc/api/etcdserverpb --path chapters/01-rpc/api/mvccpb" \
+	"chapters/03-propose-wait/buf.gen.yaml --path chapters/03-propose-wait/api/etcdserverpb"
 ENDPOINT ?= http://localhost:2379
 # VCS stamping needs a git checkout owned by the current user; builds here never need the stamp.
 export GOFLAGS := $(GOFLAGS) -buildvcs=false
@@ -41,17 +43,17 @@ $(TOOLS) &: tools/go.mod tools/go.sum $(wildcard tools/workshopcheck/*.go)
 		./workshopcheck
 
 generate: tools
-	cd $(PROTO_CHAPTER) && $(BIN)/buf generate $(PROTO_PATHS)
+	@for g in $(PROTO_GEN); do $(BIN)/buf generate --template $$g || exit 1; done
 
 # Regenerate into a scratch directory and require byte-for-byte equality with what is committed.
 check-generated: tools
 	@tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && \
-	(cd $(PROTO_CHAPTER) && $(BIN)/buf generate $(PROTO_PATHS) -o $$tmp/out) && \
+	for g in $(PROTO_GEN); do $(BIN)/buf generate -o $$tmp/out --template $$g || exit 1; done && \
 	(cd $$tmp/out && find . -name '*.pb.go' | sort) > $$tmp/want && \
-	(cd $(PROTO_CHAPTER) && find . -name '*.pb.go' | sort) > $$tmp/have && \
+	(find ./chapters -name '*.pb.go' | sort) > $$tmp/have && \
 	if ! diff -u $$tmp/have $$tmp/want; then echo "generated files differ (-committed +generated): run make generate"; exit 1; fi && \
 	for f in $$(cat $$tmp/want); do \
-		if ! diff -u $(PROTO_CHAPTER)/$$f $$tmp/out/$$f; then echo "$$f is stale: run make generate and commit it"; exit 1; fi; \
+		if ! diff -u $$f $$tmp/out/$$f; then echo "$$f is stale: run make generate and commit it"; exit 1; fi; \
 	done
 	@echo "generated code is fresh"
 

@@ -64,6 +64,23 @@ func (t *Trace) Step(msg string) {
 	t.mu.Unlock()
 }
 
+// StepAt records that the request finished msg at time at, for steps another goroutine timed (the
+// apply loop, from chapter 03 on). Steps are kept in time order.
+func (t *Trace) StepAt(at time.Time, msg string) {
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	i := len(t.steps)
+	for i > 0 && t.steps[i-1].at.After(at) {
+		i--
+	}
+	t.steps = append(t.steps, step{})
+	copy(t.steps[i+1:], t.steps[i:])
+	t.steps[i] = step{at: at, msg: msg}
+}
+
 // AddField attaches fields to the trace.
 func (t *Trace) AddField(fields ...Field) {
 	if t == nil {

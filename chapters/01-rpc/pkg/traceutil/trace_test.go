@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -29,6 +30,15 @@ func TestTraceRecordsStepsInOrder(t *testing.T) {
 	require.Contains(t, lines[1], "step 1")
 	require.Contains(t, lines[1], "check put request")
 	require.Contains(t, lines[2], "write to the store")
+}
+
+func TestStepAtKeepsTimeOrder(t *testing.T) {
+	tr := New("put")
+	t0 := time.Now()
+	tr.Step("proposed")
+	tr.StepAt(t0, "checked")
+	out := tr.String()
+	require.Less(t, strings.Index(out, "checked"), strings.Index(out, "proposed"), "a step timed earlier is listed earlier:\n%s", out)
 }
 
 func TestNilTraceIsSilent(t *testing.T) {

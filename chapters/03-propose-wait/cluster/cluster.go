@@ -1,0 +1,114 @@
+// Package cluster starts several chapter 03 members in one process, connected by an in-memory
+// network, each serving etcd's gRPC API on its own client URL.
+//
+// Layer: the process around EtcdServer (chapter 03); the in-process stand-in for what etcd's
+// embed.StartEtcd does once per process (server/embed/etcd.go). Chapter 06 replaces it with one
+// member per process talking over real peer URLs.
+package cluster
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+
+	"etcdwalk/chapters/01-rpc/pkg/serve"
+	"etcdwalk/chapters/02-kvserver/etcdserver/api/v3rpc"
+	"etcdwalk/chapters/03-propose-wait/etcdserver"
+	"etcdwalk/chapters/03-propose-wait/transport"
+
+	"google.golang.org/grpc"
+)
+
+// Config describes the cluster: one member per client URL.
+type Config struct {
+	NamePrefix string   // members are <prefix>1, <prefix>2, ...
+	ClientURLs []string // one per member
+	DataDir    string   // parent of the members' data directories
+	Trace      bool
+	Logger     *slog.Logger
+	// Server is the template of every member's configuration (limits, timing); Name, DataDir and
+	// Members are filled in per member.
+	Server etcdserver.ServerConfig
+}
+
+// Cluster is a running in-process cluster.
+type Cluster struct {
+	Network *transport.Network
+	Members []*etcdserver.EtcdServer
+	grpcs   []*grpc.Server
+	lns     []net.Listener
+}
+
+// Start creates, starts and serves every member. On error nothing is left running.
+func Start(cfg Config) (c *Cluster, err error) {
+	hosts, err := serve.ParseClientURLs(joinComma(cfg.ClientURLs))
+	if err != nil {
+		return nil, err
+	}
+	if cfg.NamePrefix == "" {
+		cfg.NamePrefix = "infra"
+	}
+	var members []etcdserver.Member
+	for i, u := range cfg.ClientURLs {
+		members = append(members, etcdserver.NewMember(fmt.Sprintf("%s%d", cfg.NamePrefix, i+1), []string{u}, "etcd-cluster"))
+	}
+	c = &Cluster{Network: transport.NewNetwork()}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, c.Stop())
+			c = nil
+		}
+	}()
+	for _, m := range members {
+		sc := cfg.Server
+		sc.Name, sc.DataDir, sc.Members = m.Name, filepath.Join(cfg.DataDir, m.Name), members
+		s, err := etcdserver.NewServer(sc, c.Network)
+		if err != nil {
+			return c, err
+		}
+		c.Members = append(c.Members, s)
+	}
+	c.lns, err = serve.Listen(hosts)
+	if err != nil {
+		return c, err
+	}
+	for i, s := range c.Members {
+		s.Start()
+		gs := v3rpc.Server(s, cfg.Trace, cfg.Logger)
+		c.grpcs = append(c.grpcs, gs)
+		go func() { _ = gs.Serve(c.lns[i]) }()
+	}
+	return c, nil
+}
+
+// GRPCServers returns the members' gRPC servers, for graceful shutdown.
+func (c *Cluster) GRPCServers() []*grpc.Server { return c.grpcs }
+
+// Stop stops serving and stops every member.
+func (c *Cluster) Stop() error {
+	for _, gs := range c.grpcs {
+		gs.Stop()
+	}
+	for _, ln := range c.lns {
+		ln.Close()
+	}
+	var errs []error
+	for _, s := range c.Members {
+		c.Network.Leave(s.ID())
+		errs = append(errs, s.Stop())
+	}
+	return errors.Join(errs...)
+}
+
+func joinComma(ss []string) string {
+	out := ""
+	for i, s := range ss {
+		if i > 0 {
+			out += ","
+		}
+		out += s
+	}
+	return out
+}

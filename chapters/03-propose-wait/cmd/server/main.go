@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	ch02 "etcdwalk/chapters/02-kvserver/etcdserver"
+	"etcdwalk/chapters/03-propose-wait/cluster"
+	"etcdwalk/chapters/03-propose-wait/etcdserver"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		fmt.Fprintln(os.Stderr, "server:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: server [flags]\n\nChapter 03-propose-wait: an in-process raft cluster; every write is proposed, committed and applied.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	name := fs.String("name", "infra", "name prefix of the members: <name>1, <name>2, ...")
+	dataDir := fs.String("data-dir", "default.etcdwalk", "parent directory of the members' data directories")
+	listen := fs.String("listen-client-urls", "http://127.0.0.1:2379,http://127.0.0.1:22379,http://127.0.0.1:32379",
+		"comma-separated client URLs, one per member: their number is the cluster size")
+	heartbeat := fs.Uint("heartbeat-interval", 100, "time (in milliseconds) of a heartbeat interval")
+	election := fs.Uint("election-timeout", 1000, "time (in milliseconds) for an election to timeout")
+	quota := fs.Int64("quota-backend-bytes", 0, "refuse writes once a backend would grow past this many bytes (0: 2 GiB, negative: no quota)")
+	maxTxnOps := fs.Uint("max-txn-ops", ch02.DefaultMaxTxnOps, "maximum number of operations permitted in a transaction")
+	maxReqBytes := fs.Uint("max-request-bytes", ch02.DefaultMaxRequestBytes, "maximum client request size in bytes the server will accept")
+	trace := fs.Bool("trace", false, "log every request's steps through the layers, with durations")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (flags only; see --help)", fs.Arg(0))
+	}
+	if *heartbeat == 0 || *election < 5**heartbeat {
+		return fmt.Errorf("--election-timeout (%d) must be at least 5 times --heartbeat-interval (%d)", *election, *heartbeat)
+	}
+	if *maxTxnOps == 0 || *maxReqBytes == 0 {
+		return errors.New("--max-txn-ops and --max-request-bytes must be at least 1")
+	}
+	urls := strings.Split(*listen, ",")
+
+	lg := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	c, err := cluster.Start(cluster.Config{
+		NamePrefix: *name, ClientURLs: urls, DataDir: *dataDir, Trace: *trace, Logger: lg,
+		Server: etcdserver.ServerConfig{
+			TickMs: *heartbeat, ElectionTicks: int(*election / *heartbeat),
+			MaxTxnOps: *maxTxnOps, MaxRequestBytes: *maxReqBytes, QuotaBackendBytes: *quota,
+		},
+	})
+	if err != nil {
+		return err
+	}
+	for i, m := range c.Members {
+		lg.Info("member serving", "name", m.Cfg.Name, "id", fmt.Sprintf("%x", m.ID()), "url", urls[i], "data-dir", m.Cfg.DataDir)
+	}
+	fmt.Fprintf(os.Stderr, "ready: try  etcdctl --endpoints=%s put foo bar\n", *listen)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
+	lg.Info("shutting down")
+	done := make(chan struct{})
+	go func() {
+		for _, gs := range c.GRPCServers() {
+			gs.GracefulStop()
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+	}
+	return c.Stop()
+}

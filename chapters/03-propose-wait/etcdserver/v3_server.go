@@ -1,0 +1,145 @@
+package etcdserver
+
+import (
+	"context"
+	"time"
+
+	pb "etcdwalk/chapters/01-rpc/api/etcdserverpb"
+	"etcdwalk/chapters/01-rpc/pkg/traceutil"
+	"etcdwalk/chapters/02-kvserver/etcdserver/errors"
+	"etcdwalk/chapters/02-kvserver/etcdserver/txn"
+	irpb "etcdwalk/chapters/03-propose-wait/api/etcdserverpb"
+
+	"google.golang.org/protobuf/proto"
+)
+
+// Range reads the local store. A follower cut off from the leader keeps answering from what it
+// has applied, which may be stale: chapter 04's ReadIndex (readNotify) closes that gap.
+func (s *EtcdServer) Range(ctx context.Context, r *pb.RangeRequest) (*pb.RangeResponse, error) {
+	if !r.Serializable && s.readNotify != nil {
+		if err := s.readNotify(ctx); err != nil {
+			return nil, err
+		}
+		traceutil.Get(ctx).Step("agreement among raft nodes before linearized reading")
+	}
+	return txn.Range(ctx, s.kv, r)
+}
+
+func (s *EtcdServer) Put(ctx context.Context, r *pb.PutRequest) (*pb.PutResponse, error) {
+	res, err := s.raftRequest(ctx, &irpb.InternalRaftRequest{Put: r})
+	if err != nil {
+		return nil, err
+	}
+	return res.resp.(*pb.PutResponse), nil
+}
+
+func (s *EtcdServer) DeleteRange(ctx context.Context, r *pb.DeleteRangeRequest) (*pb.DeleteRangeResponse, error) {
+	res, err := s.raftRequest(ctx, &irpb.InternalRaftRequest{DeleteRange: r})
+	if err != nil {
+		return nil, err
+	}
+	return res.resp.(*pb.DeleteRangeResponse), nil
+}
+
+// Txn goes through raft unless it cannot write: a read-only txn is a read, served locally as
+// Range is (etcd's v3_server.go does the same).
+func (s *EtcdServer) Txn(ctx context.Context, r *pb.TxnRequest) (*pb.TxnResponse, error) {
+	if txn.IsTxnReadonly(r) {
+		if s.readNotify != nil && !isTxnSerializable(r) {
+			if err := s.readNotify(ctx); err != nil {
+				return nil, err
+			}
+		}
+		return txn.Txn(ctx, s.kv, r)
+	}
+	res, err := s.raftRequest(ctx, &irpb.InternalRaftRequest{Txn: r})
+	if err != nil {
+		return nil, err
+	}
+	return res.resp.(*pb.TxnResponse), nil
+}
+
+func isTxnSerializable(r *pb.TxnRequest) bool {
+	for _, ops := range [][]*pb.RequestOp{r.Success, r.Failure} {
+		for _, op := range ops {
+			if rr := op.GetRequestRange(); rr == nil || !rr.Serializable {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (s *EtcdServer) Compact(ctx context.Context, r *pb.CompactionRequest) (*pb.CompactionResponse, error) {
+	res, err := s.raftRequest(ctx, &irpb.InternalRaftRequest{Compaction: r})
+	if err != nil {
+		return nil, err
+	}
+	if r.Physical && res.physc != nil {
+		select {
+		case <-res.physc:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	resp := res.resp.(*pb.CompactionResponse)
+	resp.Header.Revision = s.kv.Rev()
+	return resp, nil
+}
+
+// raftRequest proposes r and returns its applied result, or the error the apply produced.
+func (s *EtcdServer) raftRequest(ctx context.Context, r *irpb.InternalRaftRequest) (*applyResult, error) {
+	res, err := s.processInternalRaftRequestOnce(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	if res.err != nil {
+		return nil, res.err
+	}
+	return res, nil
+}
+
+// processInternalRaftRequestOnce is the heart of etcd's write path (v3_server.go): refuse if the
+// apply loop is too far behind, stamp a request ID, check the size, register the ID, propose, and
+// wait until the apply loop triggers the ID with the result. Workshop exercise "ProposeWait".
+func (s *EtcdServer) processInternalRaftRequestOnce(ctx context.Context, r *irpb.InternalRaftRequest) (*applyResult, error) {
+	trace := traceutil.Get(ctx)
+	if s.CommittedIndex() > s.AppliedIndex()+maxGapBetweenApplyAndCommitIndex {
+		return nil, errors.ErrTooManyRequests
+	}
+	r.Header = &irpb.RequestHeader{ID: s.reqIDGen.Next()}
+	data, err := proto.Marshal(r)
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > int(s.Cfg.MaxRequestBytes) {
+		return nil, errors.ErrRequestTooLarge
+	}
+
+	id := r.Header.ID
+	ch := s.w.Register(id)
+	cctx, cancel := context.WithTimeout(ctx, s.Cfg.ReqTimeout())
+	defer cancel()
+
+	start := time.Now()
+	if err := s.r.Propose(cctx, data); err != nil {
+		s.w.Trigger(id, nil) // nobody will trigger it now: forget the registration
+		return nil, s.parseProposeCtxErr(err, start)
+	}
+	trace.Step("propose the request to raft")
+
+	select {
+	case x := <-ch:
+		res := x.(*applyResult)
+		trace.StepAt(res.committedAt, "committed: raft handed the entry to the apply loop")
+		trace.StepAt(res.appliedAt, "applied to the store")
+		trace.StepAt(res.syncedAt, "synced the batch to disk")
+		trace.Step("triggered: the wait delivered the result")
+		return res, nil
+	case <-cctx.Done():
+		s.w.Trigger(id, nil)
+		return nil, s.parseProposeCtxErr(cctx.Err(), start)
+	case <-s.done:
+		return nil, errors.ErrStopped
+	}
+}

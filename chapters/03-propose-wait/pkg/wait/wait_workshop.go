@@ -1,0 +1,32 @@
+//go:build workshop
+
+//etcdwalk:exercise name=WaitRegistry tests=^TestWait
+
+package wait
+
+// Workshop exercise "WaitRegistry": make `go test -tags workshop ./pkg/wait/` pass. The reference
+// answer is wait.go; etcd's is pkg/wait/wait.go.
+//
+// Wait delivers results to waiters by ID: EtcdServer registers a request's ID before proposing it
+// and blocks on the channel; the apply loop triggers the ID with the result once the entry is
+// applied; a request that gives up (timeout) triggers its own ID with nil so nothing is left
+// behind.
+type Wait interface {
+	Register(id uint64) <-chan any
+	Trigger(id uint64, x any)
+	IsRegistered(id uint64) bool
+}
+
+// TODO:
+//  1. A registry: a map from ID to channel, guarded by a mutex. (etcd splits it into 64 shards,
+//     each with its own mutex and map, picked by id % 64, so that concurrent requests rarely share
+//     a lock. Start with one; shard it when the concurrency test is green.)
+//  2. Register(id): make a channel with a buffer of 1 (so Trigger never blocks, even if the
+//     waiter is gone), store it under id and return it. If id is registered already, panic: two
+//     requests with the same ID would steal each other's results.
+//  3. Trigger(id, x): take the channel out of the map (under the lock), then, outside the lock,
+//     send x on it and close it. An ID that is not registered is ignored.
+//  4. IsRegistered(id): whether id is in the map.
+func New() Wait {
+	return nil
+}
