@@ -12,8 +12,8 @@ import (
 	"etcdwalk/chapters/03-propose-wait/transport"
 
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 	"go.etcd.io/raft/v3"
+	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
