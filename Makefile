@@ -1,7 +1,7 @@
 # etcdwalk: `make run` starts the newest chapter's server, `make test` checks everything CI checks.
 # Tools are pinned in tools/go.mod (`tool` directives) and built into .bin/.
 
-NEWEST  := chapters/02-kvserver
+NEWEST  := chapters/03-propose-wait
 GO      ?= go
 BIN     := $(CURDIR)/.bin
 TOOLS   := $(BIN)/buf $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc $(BIN)/staticcheck $(BIN)/workshopcheck
@@ -9,24 +9,25 @@ TOOLS   := $(BIN)/buf $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc $(BIN)/stat
 PROTO_GEN := \
 	"chapters/01-rpc/buf.gen.yaml --path chapters/01-rpc/api/etcdserverpb --path chapters/01-rpc/api/mvccpb" \
 	"chapters/03-propose-wait/buf.gen.yaml --path chapters/03-propose-wait/api/etcdserverpb"
-ENDPOINT ?= http://localhost:2379
+ENDPOINTS ?= http://127.0.0.1:2379,http://127.0.0.1:22379,http://127.0.0.1:32379
 # VCS stamping needs a git checkout owned by the current user; builds here never need the stamp.
 export GOFLAGS := $(GOFLAGS) -buildvcs=false
 
 .PHONY: run test generate check-generated fmt-check vet staticcheck unit workshop-check tools etcdctl clean help
 
 help:
-	@echo "make run             start $(NEWEST)'s server on $(ENDPOINT)"
+	@echo "make run             start $(NEWEST)'s server on $(ENDPOINTS)"
 	@echo "make test            everything CI runs: generated code, gofmt, vet, staticcheck, tests, workshop check"
 	@echo "make generate        regenerate the .pb.go files from the .proto files"
 	@echo "make workshop-check  prove every exercise's twin compiles and fails exactly its tests"
 	@echo "make etcdctl         build the real etcdctl v3.6 into .bin/etcdctl"
 
 run:
-	@echo "Starting $(NEWEST) on $(ENDPOINT). In another terminal:"
-	@echo "  make etcdctl && .bin/etcdctl --endpoints=$(ENDPOINT) put foo bar"
-	@echo "  .bin/etcdctl --endpoints=$(ENDPOINT) get foo"
-	$(GO) run etcdwalk/$(NEWEST)/cmd/server --listen-client-urls $(ENDPOINT) $(ARGS)
+	@echo "Starting $(NEWEST): one member per URL of $(ENDPOINTS). In another terminal:"
+	@echo "  make etcdctl && .bin/etcdctl --endpoints=$(ENDPOINTS) endpoint status -w table"
+	@echo "  .bin/etcdctl --endpoints=http://127.0.0.1:22379 put foo bar"
+	@echo "  .bin/etcdctl --endpoints=http://127.0.0.1:32379 get foo"
+	$(GO) run etcdwalk/$(NEWEST)/cmd/server --listen-client-urls $(ENDPOINTS) $(ARGS)
 
 test: check-generated fmt-check vet staticcheck unit workshop-check
 	@echo "make test: all checks passed"

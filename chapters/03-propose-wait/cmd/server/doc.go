@@ -10,5 +10,5 @@
 // member and so sets how many there are; --data-dir is the parent of the members' directories
 // (<data-dir>/infra1, ...). Raft's log is kept in memory, so the members cannot restart from
 // their data: the server refuses a data directory left by an earlier run (remove it, or wait for
-// chapter 06's WAL).
+// chapter 06's WAL). Without --data-dir it uses a temporary directory and removes it at exit.
 package main

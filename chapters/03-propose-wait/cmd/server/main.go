@@ -34,7 +34,7 @@ func run(args []string) error {
 		fs.PrintDefaults()
 	}
 	name := fs.String("name", "infra", "name prefix of the members: <name>1, <name>2, ...")
-	dataDir := fs.String("data-dir", "default.etcdwalk", "parent directory of the members' data directories")
+	dataDir := fs.String("data-dir", "", "parent directory of the members' data directories (default: a temporary directory, removed at exit)")
 	listen := fs.String("listen-client-urls", "http://127.0.0.1:2379,http://127.0.0.1:22379,http://127.0.0.1:32379",
 		"comma-separated client URLs, one per member: their number is the cluster size")
 	heartbeat := fs.Uint("heartbeat-interval", 100, "time (in milliseconds) of a heartbeat interval")
@@ -56,6 +56,16 @@ func run(args []string) error {
 		return errors.New("--max-txn-ops and --max-request-bytes must be at least 1")
 	}
 	urls := strings.Split(*listen, ",")
+	if *dataDir == "" {
+		// The members cannot restart from their data anyway (raft's log is in memory), so by
+		// default nothing is kept.
+		tmp, err := os.MkdirTemp("", "etcdwalk-03-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		*dataDir = tmp
+	}
 
 	lg := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	c, err := cluster.Start(cluster.Config{
