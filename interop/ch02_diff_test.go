@@ -109,20 +109,25 @@ func nilIfErr[M protoadapt.MessageV1](m M, err error) (protoadapt.MessageV1, err
 // answerDiff is "" when the two answers are the same: equal responses after NormalizeHeaders, or
 // errors with the same gRPC code and message.
 func answerDiff(want protoadapt.MessageV1, wantErr error, got protoadapt.MessageV1, gotErr error) string {
+	return answerDiffFrom("chapter 02", want, wantErr, got, gotErr)
+}
+
+// answerDiffFrom is answerDiff for the server named ours ("chapter 03") in the text.
+func answerDiffFrom(ours string, want protoadapt.MessageV1, wantErr error, got protoadapt.MessageV1, gotErr error) string {
 	switch {
 	case wantErr != nil && gotErr != nil:
 		ws, gs := status.Convert(wantErr), status.Convert(gotErr)
 		if ws.Code() != gs.Code() || ws.Message() != gs.Message() {
-			return fmt.Sprintf("different errors: real etcd %v %q, chapter 02 %v %q", ws.Code(), ws.Message(), gs.Code(), gs.Message())
+			return fmt.Sprintf("different errors: real etcd %v %q, %s %v %q", ws.Code(), ws.Message(), ours, gs.Code(), gs.Message())
 		}
 		return ""
 	case wantErr != nil:
-		return "real etcd refused the request, chapter 02 accepted it"
+		return "real etcd refused the request, " + ours + " accepted it"
 	case gotErr != nil:
-		return "real etcd accepted the request, chapter 02 refused it"
+		return "real etcd accepted the request, " + ours + " refused it"
 	}
 	if d := harness.Diff(harness.NormalizeHeaders(want), harness.NormalizeHeaders(got)); d != "" {
-		return "different responses (-etcd +chapter 02):\n" + d
+		return "different responses (-etcd +" + ours + "):\n" + d
 	}
 	return ""
 }

@@ -16,13 +16,16 @@
 //   - Build compiles a main package once per `go test` run (our chapter servers from the go.work
 //     workspace, etcd and etcdctl v3.6.16 from the versions pinned in interop/go.mod) and returns
 //     the binary's path.
-//   - StartServer starts a chapter server on a free 127.0.0.1 port; StartEtcd starts a fresh
-//     single-member etcd with its own data directory. Both wait until a clientv3 Get succeeds,
-//     keep the process's output in a file (printed when the test fails), and stop the process
-//     when the test ends.
+//   - StartServer starts a chapter server on a free 127.0.0.1 port; StartCluster starts a chapter
+//     server that runs a whole cluster in one process (chapters 03 and 04), one free port per
+//     member; StartEtcd starts a fresh single-member etcd with its own data directory. All wait
+//     until a clientv3 Get succeeds (on every member, and until every member knows the same
+//     leader), keep the process's output in a file (printed when the test fails), and stop the
+//     process when the test ends.
 //   - Process.Kill (SIGKILL: a crash), Process.Stop (SIGTERM: a clean shutdown) and
 //     Process.Restart (the same binary, arguments, data directory and port) let a test take a
-//     server down in the middle and check what it remembers when it comes back.
+//     server down in the middle and check what it remembers when it comes back;
+//     Process.RestartRefused, what it says when it must refuse to come back.
 //   - NewClient (clientv3), Dial (a plain gRPC connection for etcd's generated clients) and
 //     Etcdctl (the etcdctl binary) talk to either.
 //   - NormalizeHeaders and NormalizeJSON blank what legitimately differs between two
@@ -42,8 +45,9 @@
 //
 // then run the same operations against ours.Endpoint and etcd.Endpoint and require equal
 // normalized responses, the way ch01_test.go does. A chapter whose server takes extra flags
-// (--data-dir, peer URLs for a cluster) passes them as args; if it needs more than one client
-// URL or its own ports, extend StartServer with an option rather than copying it. Requests a
+// (--data-dir, peer URLs for a cluster) passes them as args; a server with one client URL per
+// member uses StartCluster; if it needs its own ports in another way, extend them with an option
+// rather than copying them. Requests a
 // chapter does not support yet belong in a TestChapterNNUnsupported that pins down its
 // Unimplemented answer, so the next chapter knows what it has to turn on.
 package harness

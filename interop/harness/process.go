@@ -3,6 +3,7 @@ package harness
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -37,6 +38,9 @@ type Process struct {
 	Name string
 	// Endpoint is the client URL, http://127.0.0.1:PORT, for clientv3, etcdctl and Dial.
 	Endpoint string
+	// Endpoints are the client URLs of every member: one for StartServer and StartEtcd, one per
+	// member for StartCluster (in the order the server was given them). Endpoints[0] is Endpoint.
+	Endpoints []string
 	// LogPath is the file holding the process's stdout and stderr (of its latest run, after a
 	// Restart). It lives in the test's t.TempDir() and goes with it; a failed test prints its end.
 	LogPath string
@@ -52,6 +56,8 @@ type Process struct {
 	// cleanExit requires exit status 0 after SIGTERM (our servers promise it; etcd re-raises the
 	// signal and dies of it, which is fine too).
 	cleanExit bool
+	// cluster makes readiness wait for a leader that every member knows (StartCluster).
+	cluster bool
 	// down is set while the process is stopped on purpose (Kill, Stop) and not yet restarted.
 	down bool
 }
@@ -63,13 +69,43 @@ type Process struct {
 func StartServer(t testing.TB, bin string, args ...string) *Process {
 	t.Helper()
 	name := filepath.Base(bin)
-	return start(t, name, true, func() (string, []string, error) {
+	return start(t, name, startOptions{cleanExit: true}, func() ([]string, []string, error) {
 		ports, err := freePorts(1)
 		if err != nil {
-			return "", nil, err
+			return nil, nil, err
 		}
 		url := "http://127.0.0.1:" + strconv.Itoa(ports[0])
-		return url, append([]string{"--listen-client-urls", url, "--advertise-client-urls", url}, args...), nil
+		return []string{url}, append([]string{"--listen-client-urls", url, "--advertise-client-urls", url}, args...), nil
+	}, bin)
+}
+
+// StartCluster starts one of our chapter servers that runs a whole cluster in one process
+// (chapters 03 and 04), with members members: it passes --listen-client-urls with one free
+// 127.0.0.1 URL per member, comma-separated, then args (such a server has no
+// --advertise-client-urls; a --data-dir, if the server needs one, is the caller's to pass, and
+// must not hold a member's data yet). Endpoints holds the members' URLs in that order.
+//
+// It returns once every member answers a clientv3 Get and reports, in a Maintenance Status, the
+// same leader as the others: every member knows the leader, so a write through any of them can
+// be forwarded to it. Readiness writes nothing, so the cluster is still at revision 1, like a
+// fresh etcd. Like StartServer it stops the process when the test ends, and the process must
+// then exit with status 0 within 5 seconds of SIGTERM.
+func StartCluster(t testing.TB, bin string, members int, args ...string) *Process {
+	t.Helper()
+	if members < 1 {
+		t.Fatalf("harness: StartCluster with %d members", members)
+	}
+	name := filepath.Base(bin)
+	return start(t, name, startOptions{cleanExit: true, cluster: true}, func() ([]string, []string, error) {
+		ports, err := freePorts(members)
+		if err != nil {
+			return nil, nil, err
+		}
+		urls := make([]string, len(ports))
+		for i, port := range ports {
+			urls[i] = "http://127.0.0.1:" + strconv.Itoa(port)
+		}
+		return urls, append([]string{"--listen-client-urls", strings.Join(urls, ",")}, args...), nil
 	}, bin)
 }
 
@@ -82,15 +118,15 @@ func StartEtcd(t testing.TB) *Process {
 	bin := Build(t, EtcdPackage, false)
 	dataDir := t.TempDir()
 	attempt := 0
-	return start(t, "etcd", false, func() (string, []string, error) {
+	return start(t, "etcd", startOptions{}, func() ([]string, []string, error) {
 		ports, err := freePorts(2)
 		if err != nil {
-			return "", nil, err
+			return nil, nil, err
 		}
 		attempt++
 		client := "http://127.0.0.1:" + strconv.Itoa(ports[0])
 		peer := "http://127.0.0.1:" + strconv.Itoa(ports[1])
-		return client, []string{
+		return []string{client}, []string{
 			"--name", "etcd",
 			// A fresh directory per attempt: a failed start may have left a half-made member.
 			"--data-dir", filepath.Join(dataDir, fmt.Sprintf("data-%d", attempt)),
@@ -104,16 +140,23 @@ func StartEtcd(t testing.TB) *Process {
 	}, bin)
 }
 
+// startOptions are the Process fields that differ between kinds of server.
+type startOptions struct {
+	cleanExit bool
+	cluster   bool
+}
+
 // start runs bin with the arguments args returns (a fresh set of ports each call) until the
 // process is ready, retrying when the process dies because a port was taken.
-func start(t testing.TB, name string, cleanExit bool, args func() (endpoint string, args []string, err error), bin string) *Process {
+func start(t testing.TB, name string, opts startOptions, args func() (endpoints, args []string, err error), bin string) *Process {
 	t.Helper()
 	for attempt := 1; ; attempt++ {
-		endpoint, argv, err := args()
+		endpoints, argv, err := args()
 		if err != nil {
 			t.Fatalf("harness: start %s: %v", name, err)
 		}
-		p := &Process{Name: name, Endpoint: endpoint, bin: bin, argv: argv, cleanExit: cleanExit}
+		p := &Process{Name: name, Endpoint: endpoints[0], Endpoints: endpoints, bin: bin, argv: argv,
+			cleanExit: opts.cleanExit, cluster: opts.cluster}
 		if err := p.run(filepath.Join(t.TempDir(), fmt.Sprintf("%s-%d.log", name, attempt))); err != nil {
 			t.Fatalf("harness: start %s: %v", name, err)
 		}
@@ -209,6 +252,47 @@ func (p *Process) Restart(t testing.TB) {
 	}
 }
 
+// RestartRefused starts a process stopped by Kill or Stop again, with the same binary and
+// arguments, like Restart, but for a test that expects the process to refuse to start (a server
+// that cannot reuse its data directory): it waits until the process exits by itself and returns
+// its exit status and output (the end of it, as a failed test would print). The test fails if
+// the process exits with status 0, becomes ready instead (it is then stopped), or does neither
+// within 30 seconds. The process stays down.
+func (p *Process) RestartRefused(t testing.TB) (exitCode int, output string) {
+	t.Helper()
+	if !p.down {
+		t.Fatalf("harness: RestartRefused of %s, which is still running; Kill or Stop it first", p.Name)
+	}
+	logPath := filepath.Join(t.TempDir(), fmt.Sprintf("%s-restart-%d.log", p.Name, len(p.logs)))
+	if err := p.run(logPath); err != nil {
+		t.Fatalf("harness: restart %s: %v", p.Name, err)
+	}
+	err := p.waitReady()
+	select {
+	case <-p.exited:
+	default:
+		p.stop()
+		p.down = true
+		if err == nil {
+			t.Fatalf("harness: %s (%s %s) should have refused to start again, but it is serving\n--- its output ---\n%s",
+				p.Name, p.bin, strings.Join(p.argv, " "), p.tail())
+		}
+		t.Fatalf("harness: %s (%s %s) should have refused to start again, but it neither exited nor became ready: %v\n--- its output ---\n%s",
+			p.Name, p.bin, strings.Join(p.argv, " "), err, p.tail())
+	}
+	p.down = true
+	var exit *exec.ExitError
+	switch {
+	case p.waitErr == nil:
+		t.Fatalf("harness: %s did not start again, as expected, but exited with status 0: a server that refuses to start must exit with a non-zero status\n--- its output ---\n%s", p.Name, p.tail())
+	case errors.As(p.waitErr, &exit):
+		exitCode = exit.ExitCode()
+	default:
+		t.Fatalf("harness: %s: %v", p.Name, p.waitErr)
+	}
+	return exitCode, p.tail()
+}
+
 func (p *Process) mustBeRunning(t testing.TB, what string) {
 	t.Helper()
 	if p.down {
@@ -221,24 +305,31 @@ func (p *Process) mustBeRunning(t testing.TB, what string) {
 	}
 }
 
-// waitReady polls a clientv3 Get, each with a short timeout, until one succeeds, the process
-// exits, or readyTimeout passes.
+// waitReady polls, until they all succeed, the process exits, or readyTimeout passes: a clientv3
+// Get on every endpoint, each with a short timeout, and for a cluster a Status of every member
+// naming the same leader.
 func (p *Process) waitReady() error {
-	cli, err := clientv3.New(clientv3.Config{
-		Endpoints:   []string{p.Endpoint},
-		DialTimeout: 2 * time.Second,
-		Logger:      zap.NewNop(),
-	})
-	if err != nil {
-		return err
+	clients := make([]*clientv3.Client, 0, len(p.Endpoints))
+	defer func() {
+		for _, cli := range clients {
+			cli.Close()
+		}
+	}()
+	for _, ep := range p.Endpoints {
+		cli, err := clientv3.New(clientv3.Config{
+			Endpoints:   []string{ep},
+			DialTimeout: 2 * time.Second,
+			Logger:      zap.NewNop(),
+		})
+		if err != nil {
+			return err
+		}
+		clients = append(clients, cli)
 	}
-	defer cli.Close()
 	deadline := time.NewTimer(readyTimeout)
 	defer deadline.Stop()
 	for {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		_, err := cli.Get(ctx, "etcdwalk-interop-ready-probe")
-		cancel()
+		err := p.probe(clients)
 		if err == nil {
 			return nil
 		}
@@ -246,10 +337,37 @@ func (p *Process) waitReady() error {
 		case <-p.exited:
 			return fmt.Errorf("it exited before answering a Get: %v", p.waitErr)
 		case <-deadline.C:
-			return fmt.Errorf("no Get succeeded within %v; the last one said: %v", readyTimeout, err)
+			return fmt.Errorf("not ready within %v; the last probe said: %v", readyTimeout, err)
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// probe is one round of waitReady's checks, on clients (one per endpoint, in order).
+func (p *Process) probe(clients []*clientv3.Client) error {
+	var leader uint64
+	for i, cli := range clients {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_, err := cli.Get(ctx, "etcdwalk-interop-ready-probe")
+		if err == nil && p.cluster {
+			var st *clientv3.StatusResponse
+			st, err = cli.Status(ctx, p.Endpoints[i])
+			switch {
+			case err != nil:
+			case st.Leader == 0:
+				err = errors.New("knows no leader yet")
+			case i > 0 && st.Leader != leader:
+				err = fmt.Errorf("names leader %x, but %s names %x", st.Leader, p.Endpoints[0], leader)
+			default:
+				leader = st.Leader
+			}
+		}
+		cancel()
+		if err != nil {
+			return fmt.Errorf("%s: %w", p.Endpoints[i], err)
+		}
+	}
+	return nil
 }
 
 // stop sends SIGTERM, waits up to stopTimeout, then kills. It reports whether the process had

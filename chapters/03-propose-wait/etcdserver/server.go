@@ -1,6 +1,7 @@
 package etcdserver
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha1"
 	"encoding/binary"
@@ -10,6 +11,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -289,11 +291,13 @@ func (s *EtcdServer) Limits() (uint, uint, int64) {
 	return s.Cfg.MaxTxnOps, s.Cfg.MaxRequestBytes, s.Cfg.QuotaBackendBytes
 }
 
+// Members lists the members sorted by ID, as etcd's RaftCluster.Members does.
 func (s *EtcdServer) Members() []*pb.Member {
 	out := make([]*pb.Member, 0, len(s.Cfg.Members))
 	for _, m := range s.Cfg.Members {
 		out = append(out, &pb.Member{ID: m.ID, Name: m.Name, ClientURLs: m.ClientURLs})
 	}
+	slices.SortFunc(out, func(a, b *pb.Member) int { return cmp.Compare(a.ID, b.ID) })
 	return out
 }
 

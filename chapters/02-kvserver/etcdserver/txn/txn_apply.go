@@ -198,14 +198,13 @@ func executeTxn(ctx context.Context, tv WriteView, rt *pb.TxnRequest, txnPath []
 	return txns, nil
 }
 
-// IsTxnReadonly reports whether no branch of rt, at any depth, can write.
+// IsTxnReadonly reports whether rt holds only ranges. Like etcd's, it looks at the top level only:
+// a txn with a nested txn counts as a write, whatever the nested txn does, and goes the write way
+// (through raft, from chapter 03 on).
 func IsTxnReadonly(rt *pb.TxnRequest) bool {
 	for _, ops := range [][]*pb.RequestOp{rt.Success, rt.Failure} {
 		for _, op := range ops {
-			if op.GetRequestPut() != nil || op.GetRequestDeleteRange() != nil {
-				return false
-			}
-			if t := op.GetRequestTxn(); t != nil && !IsTxnReadonly(t) {
+			if op.GetRequestRange() == nil {
 				return false
 			}
 		}

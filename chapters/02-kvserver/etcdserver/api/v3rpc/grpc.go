@@ -53,8 +53,10 @@ type clusterServer struct {
 }
 
 func (cs *clusterServer) MemberList(context.Context, *pb.MemberListRequest) (*pb.MemberListResponse, error) {
-	resp := &pb.MemberListResponse{Header: &pb.ResponseHeader{}, Members: cs.s.Members()}
-	cs.hdr.fill(resp.Header)
+	// etcd's cluster service stamps no revision: membership is not part of the key space.
+	resp := &pb.MemberListResponse{Header: &pb.ResponseHeader{
+		ClusterId: cs.hdr.clusterID, MemberId: cs.hdr.memberID, RaftTerm: cs.s.Term(),
+	}, Members: cs.s.Members()}
 	return resp, nil
 }
 

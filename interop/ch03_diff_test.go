@@ -1,0 +1,291 @@
+package interop_test
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"etcdwalk/interop/harness"
+
+	"github.com/stretchr/testify/require"
+	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/protoadapt"
+)
+
+// ch03Server is chapter 03's server: a whole raft cluster in one process, one client URL per
+// member. Built with the race detector like the other chapters' servers.
+const ch03Server = "etcdwalk/chapters/03-propose-wait/cmd/server"
+
+// ch03Members is the size of the clusters the tests start, the seed's three-member example.
+const ch03Members = 3
+
+// ch03CatchUp bounds how long a member may take to apply what another member has acknowledged.
+// Raft tells the followers about a commit in the leader's next message, a moment after the
+// proposer's answer; nothing in this chapter should take seconds.
+const ch03CatchUp = 10 * time.Second
+
+// startCh03 starts a chapter 03 cluster of ch03Members members with a fresh parent data
+// directory (the server refuses one from an earlier run) and any further flags. It returns once
+// every member knows the leader; nothing has been written, so the cluster is at revision 1.
+func startCh03(t *testing.T, args ...string) *harness.Process {
+	t.Helper()
+	bin := harness.Build(t, ch03Server, true)
+	return harness.StartCluster(t, bin, ch03Members, append([]string{"--data-dir", t.TempDir()}, args...)...)
+}
+
+// The chapter 03 differential test: ch03DiffSeeds × ch03DiffOps requests of chapter 02's
+// generator. Fewer than chapter 02's, since every write is a raft round trip and three fsyncs;
+// other seeds than chapter 02's, so that the two tests together see more streams.
+var ch03DiffSeeds = []uint64{301, 302, 303}
+
+const ch03DiffOps = 1000
+
+// TestChapter03Differential sends chapter 02's seeded random stream of Range, Put, DeleteRange,
+// Txn and Compact requests to a fresh real etcd (one member: a correct cluster answers as one
+// member does) and to a fresh three-member chapter 03 cluster, and requires the same answer to
+// each: the same response apart from cluster_id, member_id and raft_term, or the same gRPC code
+// and message.
+//
+// On the chapter 03 side the requests that may write take turns over the members, so two of
+// every three go through a follower, which forwards them to the leader. Reads go to the member
+// that acknowledged the latest write. Chapter 03 serves reads from the local store without
+// ReadIndex, so another member may not have applied that write yet; the member that
+// acknowledged it has applied every entry before it, and no later entry exists (one request at a
+// time), so its answer is the whole cluster's, and the test is deterministic. A failed write
+// (refused before raft, or by the apply) leaves the store as it was, so it does not move the
+// reads.
+//
+// At the end every member must have caught up: a read of every key on each equals real etcd's.
+func TestChapter03Differential(t *testing.T) {
+	t.Parallel()
+	for _, seed := range ch03DiffSeeds {
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			t.Parallel()
+			etcd := harness.StartEtcd(t)
+			ours := startCh03(t)
+			etcdKV := pb.NewKVClient(harness.Dial(t, etcd.Endpoint))
+			members := make([]pb.KVClient, len(ours.Endpoints))
+			for i, ep := range ours.Endpoints {
+				members[i] = pb.NewKVClient(harness.Dial(t, ep))
+			}
+			roles := ch03Roles(t, ours)
+
+			g := newGen(seed)
+			var recent []string   // the last few requests, for the failure message
+			last, lastOp := 0, -1 // the member that acknowledged the latest write, and at which op
+			var writes, viaFollower int
+			for i := range ch03DiffOps {
+				req := g.next()
+				m, why := last, "a read: sent to the member that acknowledged the latest write"
+				if lastOp >= 0 {
+					why += fmt.Sprintf(" (op %d)", lastOp)
+				} else {
+					why += " (none yet: every member is at revision 1)"
+				}
+				write := mayWrite(req)
+				if write {
+					m, why = writes%len(members), "a request that may write: the members take turns"
+					writes++
+					if !strings.HasSuffix(roles[m], "(leader)") {
+						viaFollower++
+					}
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+				want, wantErr := sendKV(ctx, etcdKV, req)
+				got, gotErr := sendKV(ctx, members[m], req)
+				cancel()
+				if d := answerDiffFrom("chapter 03", want, wantErr, got, gotErr); d != "" {
+					t.Fatalf("seed %d, op %d of %d: chapter 03 answered differently from real etcd v%s.\n"+
+						"Replay: go test -race -run 'TestChapter03Differential/seed=%d' etcdwalk/interop\n\n"+
+						"sent to %s; %s\n\n"+
+						"request (%T, protojson):\n%s\nrequest (text): %s\n\n"+
+						"real etcd answered: %s\nchapter 03 answered: %s\n\n%s\n\n"+
+						"the requests before it, oldest first:\n%s",
+						seed, i, ch03DiffOps, harness.EtcdVersion, seed,
+						roles[m], why,
+						req, protojson.Format(protoadapt.MessageV2Of(req)), oneLine(req),
+						answerText(want, wantErr), answerText(got, gotErr), d,
+						strings.Join(recent, "\n"))
+				}
+				if write && gotErr == nil {
+					last, lastOp = m, i
+				}
+				g.observe(req, want, wantErr)
+				recent = append(recent, fmt.Sprintf("  op %d, member %d: %T %s", i, m+1, req, oneLine(req)))
+				if len(recent) > 8 {
+					recent = recent[1:]
+				}
+			}
+			t.Logf("seed %d: %d requests; %d of them may write (%d through a follower), %d are reads", seed, ch03DiffOps, writes, viaFollower, ch03DiffOps-writes)
+			require.Positive(t, viaFollower, "seed %d: no write went through a follower; the test does not test what it claims", seed)
+
+			// Every member applies every entry.
+			everything := &pb.RangeRequest{Key: []byte{0}, RangeEnd: []byte{0}}
+			want, wantErr := sendKV(ctxWithTimeout(t), etcdKV, everything)
+			require.NoError(t, wantErr, "real etcd: read every key")
+			for m, kv := range members {
+				d := eventually(ch03CatchUp, func() string {
+					ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+					defer cancel()
+					got, gotErr := sendKV(ctx, kv, everything)
+					return answerDiffFrom("chapter 03", want, nil, got, gotErr)
+				})
+				require.Empty(t, d, "seed %d: %s should have applied every write within %v: a read of every key should equal real etcd's", seed, roles[m], ch03CatchUp)
+			}
+		})
+	}
+}
+
+// mayWrite reports whether chapter 03 sends req through raft because it may change the store:
+// a Put, a DeleteRange, a Compact, or a Txn with a put or a delete at any depth.
+//
+// Real etcd also proposes a txn that holds a nested txn, even one that only reads (its
+// IsTxnReadonly looks at the top level only); chapter 03 serves such a txn from the local store.
+// The test counts it as a read and sends it to the member of the latest write, where both ways
+// give the same answer; TestChapter03TxnWithNestedTxnGoesThroughRaft shows the difference where
+// it can be seen without a race.
+func mayWrite(req protoadapt.MessageV1) bool {
+	switch r := req.(type) {
+	case *pb.PutRequest, *pb.DeleteRangeRequest, *pb.CompactionRequest:
+		return true
+	case *pb.TxnRequest:
+		for _, op := range append(append([]*pb.RequestOp{}, r.Success...), r.Failure...) {
+			switch {
+			case op.GetRequestPut() != nil, op.GetRequestDeleteRange() != nil:
+				return true
+			case op.GetRequestTxn() != nil && mayWrite(op.GetRequestTxn()):
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// ch03Roles names each member of a chapter 03 cluster for messages: "member 2 of 3
+// (http://127.0.0.1:PORT, MEMBER-ID) (follower)", from a Maintenance Status of each, taken now.
+func ch03Roles(t *testing.T, p *harness.Process) []string {
+	t.Helper()
+	roles := make([]string, len(p.Endpoints))
+	for i, ep := range p.Endpoints {
+		ctx := ctxWithTimeout(t)
+		st, err := pb.NewMaintenanceClient(harness.Dial(t, ep)).Status(ctx, &pb.StatusRequest{})
+		require.NoError(t, err, "Status of member %d (%s)", i+1, ep)
+		role := "follower"
+		if st.Leader == st.Header.MemberId {
+			role = "leader"
+		}
+		roles[i] = fmt.Sprintf("member %d of %d (%s, %x) (%s)", i+1, len(p.Endpoints), ep, st.Header.MemberId, role)
+	}
+	return roles
+}
+
+// eventually calls check until it returns "" or timeout passes, and returns its last result.
+// It polls: a member that has not applied an entry yet will apply it a moment later.
+func eventually(timeout time.Duration, check func() string) string {
+	deadline := time.Now().Add(timeout)
+	for {
+		res := check()
+		if res == "" || time.Now().After(deadline) {
+			return res
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestChapter03TxnWithNestedTxnGoesThroughRaft: real etcd serves a txn from the local store only
+// when every operation of both branches is a range (etcd's txn.IsTxnReadonly looks at the top
+// level only); a txn holding a nested txn is proposed through raft, even if the nested txn only
+// reads. The difference shows, without any race, in the size limit, which etcd checks on the
+// raft entry: a txn over --max-request-bytes (1.5 MiB by default) is refused with "request is too
+// large" if it is proposed, and answered if it is served locally. (It also shows as a stale
+// answer from a lagging follower, which only a race can produce.) The first and the last case
+// pin down the two sides of the line: a read-only txn of the same size is answered by both, a
+// writing one refused by both.
+func TestChapter03TxnWithNestedTxnGoesThroughRaft(t *testing.T) {
+	t.Parallel()
+	etcd := harness.StartEtcd(t)
+	ours := startCh03(t)
+	etcdKV := pb.NewKVClient(harness.Dial(t, etcd.Endpoint))
+	roles := ch03Roles(t, ours)
+	follower := 0
+	for i, r := range roles {
+		if strings.HasSuffix(r, "(follower)") {
+			follower = i
+			break
+		}
+	}
+	oursKV := pb.NewKVClient(harness.Dial(t, ours.Endpoints[follower]))
+
+	// Over etcd's default --max-request-bytes (1.5 MiB) as a raft entry, under the gRPC limit
+	// (that plus 512 KiB).
+	bigKey := []byte(strings.Repeat("k", 1600*1024))
+	bigRange := opRange(&pb.RangeRequest{Key: bigKey})
+	nested := func(ops ...*pb.RequestOp) *pb.RequestOp {
+		return &pb.RequestOp{Request: &pb.RequestOp_RequestTxn{RequestTxn: &pb.TxnRequest{Success: ops}}}
+	}
+	cases := []struct {
+		name string
+		req  *pb.TxnRequest
+	}{
+		{"a read-only txn is served locally: no size limit", &pb.TxnRequest{Success: []*pb.RequestOp{bigRange}}},
+		{"a txn with a nested txn that only reads is proposed: too large", &pb.TxnRequest{Success: []*pb.RequestOp{nested(bigRange)}}},
+		{"a txn with a nested txn that only reads, in the failure branch, is proposed: too large", &pb.TxnRequest{Failure: []*pb.RequestOp{nested(nested(bigRange))}}},
+		{"a txn that writes is proposed: too large", &pb.TxnRequest{Success: []*pb.RequestOp{bigRange, opPut("k", "v")}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := ctxWithTimeout(t)
+			want, wantErr := etcdKV.Txn(ctx, c.req)
+			got, gotErr := oursKV.Txn(ctx, c.req)
+			var wantMsg, gotMsg protoadapt.MessageV1
+			if wantErr == nil {
+				wantMsg = want
+			}
+			if gotErr == nil {
+				gotMsg = got
+			}
+			if d := answerDiffFrom("chapter 03", wantMsg, wantErr, gotMsg, gotErr); d != "" {
+				t.Errorf("a txn of %d bytes through %s: chapter 03 answered differently from real etcd v%s.\n"+
+					"real etcd answered: %s\nchapter 03 answered: %s\n%s",
+					len(bigKey), roles[follower], harness.EtcdVersion,
+					answerText(wantMsg, wantErr), answerText(gotMsg, gotErr), d)
+			}
+		})
+	}
+}
+
+// TestChapter03MemberList compares MemberList with real etcd's in what a one-member etcd can
+// show of a cluster's answer: the header carries no revision (etcd's ClusterServer.header fills
+// cluster_id, member_id and raft_term only, v3rpc/member.go), and the members come sorted by ID
+// (etcd's RaftCluster.Members sorts them, membership/cluster.go), so that every member, and
+// `etcdctl member list`, show them in the same order as etcd would. (The member IDs depend on the
+// client URLs, whose ports are random: in one run of six, name order happens to be ID order.)
+func TestChapter03MemberList(t *testing.T) {
+	t.Parallel()
+	etcd := harness.StartEtcd(t)
+	ours := startCh03(t)
+	ctx := ctxWithTimeout(t)
+	want, err := pb.NewClusterClient(harness.Dial(t, etcd.Endpoint)).MemberList(ctx, &pb.MemberListRequest{})
+	require.NoError(t, err, "real etcd: MemberList")
+	harness.NormalizeHeaders(want)
+	for i, ep := range ours.Endpoints {
+		got, err := pb.NewClusterClient(harness.Dial(t, ep)).MemberList(ctx, &pb.MemberListRequest{})
+		require.NoError(t, err, "MemberList on member %d (%s)", i+1, ep)
+		require.Len(t, got.Members, ch03Members, "MemberList on member %d (%s): %s", i+1, ep, oneLine(got))
+		if d := harness.Diff(want.Header, harness.NormalizeHeaders(got).Header); d != "" {
+			t.Errorf("MemberList on member %d (%s): the header should be real etcd's, apart from cluster_id, member_id and raft_term (-etcd +chapter 03):\n%s", i+1, ep, d)
+		}
+		ids := make([]string, len(got.Members))
+		for j, m := range got.Members {
+			ids[j] = fmt.Sprintf("%016x (%s)", m.ID, m.Name)
+		}
+		if !slices.IsSortedFunc(got.Members, func(a, b *pb.Member) int { return cmp.Compare(a.ID, b.ID) }) {
+			t.Errorf("MemberList on member %d (%s) should list the members by ID, as etcd does; it lists %v", i+1, ep, ids)
+		}
+	}
+}
