@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -12,31 +10,16 @@ import (
 	"etcdwalk/chapters/01-rpc/server"
 )
 
-func main() {
-	if err := run(os.Args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return
-		}
-		fmt.Fprintln(os.Stderr, "server:", err)
-		os.Exit(1)
-	}
-}
+func main() { serve.Main(run) }
 
 func run(args []string) error {
-	fs := flag.NewFlagSet("server", flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: server [flags]\n\nChapter 01-rpc: etcd's KV service over an in-memory map.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
+	fs := serve.FlagSet("Chapter 01-rpc: etcd's KV service over an in-memory map.")
 	name := fs.String("name", "default", "human-readable name for this member")
 	listen := fs.String("listen-client-urls", "http://localhost:2379", "comma-separated URLs to listen on for client traffic")
 	advertise := fs.String("advertise-client-urls", "", "comma-separated client URLs to advertise to clients (default: --listen-client-urls)")
 	trace := fs.Bool("trace", false, "log every request's steps through the layers, with durations")
-	if err := fs.Parse(args); err != nil {
+	if err := serve.Parse(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (flags only; see --help)", fs.Arg(0))
 	}
 
 	hosts, err := serve.ParseClientURLs(*listen)

@@ -2,6 +2,8 @@ package serve
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -76,6 +78,39 @@ func Run(gs *grpc.Server, lns []net.Listener, lg *slog.Logger) error {
 	case <-done:
 	case <-time.After(5 * time.Second):
 		gs.Stop()
+	}
+	return nil
+}
+
+// Main runs a command's run function with the command-line arguments and exits non-zero with its
+// error; --help is not an error.
+func Main(run func(args []string) error) {
+	if err := run(os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		fmt.Fprintln(os.Stderr, "server:", err)
+		os.Exit(1)
+	}
+}
+
+// FlagSet returns the flag set of a chapter's server, whose --help starts with summary.
+func FlagSet(summary string) *flag.FlagSet {
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: server [flags]\n\n%s\n\nFlags:\n", summary)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// Parse parses args and refuses positional arguments: the servers take flags only.
+func Parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (flags only; see --help)", fs.Arg(0))
 	}
 	return nil
 }

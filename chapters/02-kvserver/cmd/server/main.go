@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -13,22 +12,10 @@ import (
 	"etcdwalk/chapters/02-kvserver/etcdserver/api/v3rpc"
 )
 
-func main() {
-	if err := run(os.Args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return
-		}
-		fmt.Fprintln(os.Stderr, "server:", err)
-		os.Exit(1)
-	}
-}
+func main() { serve.Main(run) }
 
 func run(args []string) error {
-	fs := flag.NewFlagSet("server", flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: server [flags]\n\nChapter 02-kvserver: kvServer -> EtcdServer -> MVCC on bbolt, one member.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
+	fs := serve.FlagSet("Chapter 02-kvserver: kvServer -> EtcdServer -> MVCC on bbolt, one member.")
 	name := fs.String("name", "default", "human-readable name for this member")
 	dataDir := fs.String("data-dir", "default.etcdwalk", "path to the data directory")
 	listen := fs.String("listen-client-urls", "http://localhost:2379", "comma-separated URLs to listen on for client traffic")
@@ -37,11 +24,8 @@ func run(args []string) error {
 	maxTxnOps := fs.Uint("max-txn-ops", etcdserver.DefaultMaxTxnOps, "maximum number of operations permitted in a transaction")
 	maxReqBytes := fs.Uint("max-request-bytes", etcdserver.DefaultMaxRequestBytes, "maximum client request size in bytes the server will accept")
 	trace := fs.Bool("trace", false, "log every request's steps through the layers, with durations")
-	if err := fs.Parse(args); err != nil {
+	if err := serve.Parse(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (flags only; see --help)", fs.Arg(0))
 	}
 	hosts, err := serve.ParseClientURLs(*listen)
 	if err != nil {

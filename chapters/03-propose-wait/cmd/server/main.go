@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -12,27 +11,16 @@ import (
 	"syscall"
 	"time"
 
+	"etcdwalk/chapters/01-rpc/pkg/serve"
 	ch02 "etcdwalk/chapters/02-kvserver/etcdserver"
 	"etcdwalk/chapters/03-propose-wait/cluster"
 	"etcdwalk/chapters/03-propose-wait/etcdserver"
 )
 
-func main() {
-	if err := run(os.Args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return
-		}
-		fmt.Fprintln(os.Stderr, "server:", err)
-		os.Exit(1)
-	}
-}
+func main() { serve.Main(run) }
 
 func run(args []string) error {
-	fs := flag.NewFlagSet("server", flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: server [flags]\n\nChapter 03-propose-wait: an in-process raft cluster; every write is proposed, committed and applied.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
+	fs := serve.FlagSet("Chapter 03-propose-wait: an in-process raft cluster; every write is proposed, committed and applied.")
 	name := fs.String("name", "infra", "name prefix of the members: <name>1, <name>2, ...")
 	dataDir := fs.String("data-dir", "", "parent directory of the members' data directories (default: a temporary directory, removed at exit)")
 	listen := fs.String("listen-client-urls", "http://127.0.0.1:2379,http://127.0.0.1:22379,http://127.0.0.1:32379",
@@ -43,11 +31,8 @@ func run(args []string) error {
 	maxTxnOps := fs.Uint("max-txn-ops", ch02.DefaultMaxTxnOps, "maximum number of operations permitted in a transaction")
 	maxReqBytes := fs.Uint("max-request-bytes", ch02.DefaultMaxRequestBytes, "maximum client request size in bytes the server will accept")
 	trace := fs.Bool("trace", false, "log every request's steps through the layers, with durations")
-	if err := fs.Parse(args); err != nil {
+	if err := serve.Parse(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (flags only; see --help)", fs.Arg(0))
 	}
 	if *heartbeat == 0 || *election < 5**heartbeat {
 		return fmt.Errorf("--election-timeout (%d) must be at least 5 times --heartbeat-interval (%d)", *election, *heartbeat)
