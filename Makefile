@@ -13,7 +13,7 @@ ENDPOINTS ?= http://127.0.0.1:2379,http://127.0.0.1:22379,http://127.0.0.1:32379
 # VCS stamping needs a git checkout owned by the current user; builds here never need the stamp.
 export GOFLAGS := $(GOFLAGS) -buildvcs=false
 
-.PHONY: run test generate check-generated fmt-check vet staticcheck unit workshop-check tools etcdctl clean help
+.PHONY: run test generate check-generated fmt-check vet staticcheck unit workshop-check tools etcdctl bench clean help
 
 help:
 	@echo "make run             start $(NEWEST)'s server on $(ENDPOINTS)"
@@ -21,6 +21,7 @@ help:
 	@echo "make generate        regenerate the .pb.go files from the .proto files"
 	@echo "make workshop-check  prove every exercise's twin compiles and fails exactly its tests"
 	@echo "make etcdctl         build the real etcdctl v3.6 into .bin/etcdctl"
+	@echo "make bench           load run against real etcd, then chapter 02's Go benchmarks (docs/benchmarks.md)"
 
 run:
 	@echo "Starting $(NEWEST): one member per URL of $(ENDPOINTS). In another terminal:"
@@ -76,6 +77,11 @@ workshop-check: tools
 
 etcdctl:
 	cd interop && $(GO) build -o $(BIN)/etcdctl go.etcd.io/etcd/etcdctl/v3
+
+# Not part of make test: numbers, not pass/fail. See docs/benchmarks.md.
+bench:
+	$(GO) run ./interop/loadrun $(ARGS)
+	cd chapters/02-kvserver && $(GO) test -run XXX -bench . -benchtime 2s ./storage/...
 
 clean:
 	rm -rf $(BIN)

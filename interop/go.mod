@@ -63,6 +63,7 @@ require (
 	go.etcd.io/etcd/etcdctl/v3 v3.6.16 // indirect
 	go.etcd.io/etcd/pkg/v3 v3.6.16 // indirect
 	go.etcd.io/etcd/server/v3 v3.6.16 // indirect
+	go.etcd.io/etcd/v3 v3.6.8 // indirect
 	go.etcd.io/raft/v3 v3.6.0 // indirect
 	go.opentelemetry.io/auto/sdk v1.2.1 // indirect
 	go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc v0.59.0 // indirect
@@ -90,6 +91,10 @@ require (
 tool (
 	go.etcd.io/etcd/etcdctl/v3
 	go.etcd.io/etcd/server/v3
+	// etcd's benchmark tool, run by interop/loadrun. It lives in etcd's root module, which the
+	// module proxy serves only up to v3.6.8 (v3.6.16: 403); built in this module it links
+	// client/v3 and pkg/v3 v3.6.16, like everything else here.
+	go.etcd.io/etcd/v3/tools/benchmark
 )
 
 // etcd's server depends on github.com/grpc-ecosystem/go-grpc-middleware v1.3.0, which requires the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,6 +39,10 @@ type Backend struct {
 
 	hooks []Hooks
 
+	// writers counts the writers holding or waiting for mu. The committer lets them in before it
+	// commits, so that a commit carries as many writes as are on their way (group commit).
+	writers atomic.Int32
+
 	kick    chan struct{} // wakes the committer
 	stop    chan struct{}
 	stopped chan struct{}
@@ -59,6 +64,7 @@ func Open(path string) (*Backend, error) {
 		Timeout:         5 * time.Second, // another process holding the file: fail instead of hanging
 		InitialMmapSize: 1 << 30,         // address space only; avoids remapping (which blocks readers) as the file grows
 		FreelistType:    bolt.FreelistMapType,
+		NoFreelistSync:  true, // as etcd: the free list is rebuilt at open instead of written at every commit
 	})
 	if err != nil {
 		return nil, fmt.Errorf("backend: open %s: %w", path, err)
@@ -106,8 +112,15 @@ func (b *Backend) AddHooks(h Hooks) {
 
 // Lock takes the batch tx for writing; Unlock releases it. Between them the Unsafe* methods may be
 // used, and nothing is committed.
-func (b *Backend) Lock()   { b.mu.Lock() }
-func (b *Backend) Unlock() { b.mu.Unlock() }
+func (b *Backend) Lock() {
+	b.writers.Add(1)
+	b.mu.Lock()
+}
+
+func (b *Backend) Unlock() {
+	b.writers.Add(-1)
+	b.mu.Unlock()
+}
 
 // UnsafePut writes key=value into bucket in the batch. The caller holds Lock.
 func (b *Backend) UnsafePut(bucket, key, value []byte) {
@@ -173,6 +186,12 @@ func (b *Backend) committer() {
 	for {
 		select {
 		case <-b.kick:
+			// Let the writers already queued for the batch write first: they then share this
+			// fsync instead of each waiting for one of their own. Bounded, so a steady stream
+			// of writers cannot keep the commit from ever happening.
+			for i := 0; i < 100 && b.writers.Load() > 0; i++ {
+				runtime.Gosched()
+			}
 			b.commit()
 		case <-b.stop:
 			return

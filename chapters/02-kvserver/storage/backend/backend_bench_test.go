@@ -17,8 +17,8 @@ import (
 //
 // BenchmarkFsync is the floor: no write can be acknowledged faster than the disk syncs a file.
 
-// openBench opens a fresh backend in the benchmark's temporary directory.
-func openBench(b *testing.B) *Backend {
+// openBenchBackend opens a fresh backend in the benchmark's temporary directory.
+func openBenchBackend(b *testing.B) *Backend {
 	b.Helper()
 	be, err := Open(filepath.Join(b.TempDir(), "db"))
 	if err != nil {
@@ -32,9 +32,9 @@ func openBench(b *testing.B) *Backend {
 	return be
 }
 
-// countCommits registers a PostCommit hook and returns the counter it increments: one per bbolt
+// benchCountCommits registers a PostCommit hook and returns the counter it increments: one per bbolt
 // commit that carried writes, that is one per fsync of the batch.
-func countCommits(be *Backend) *atomic.Int64 {
+func benchCountCommits(be *Backend) *atomic.Int64 {
 	var n atomic.Int64
 	be.AddHooks(Hooks{PostCommit: func() { n.Add(1) }})
 	return &n
@@ -70,8 +70,8 @@ func BenchmarkFsync(b *testing.B) {
 // BenchmarkBackendPutCommit is one writer: a 256-byte put, then WaitCommit. Every write pays a
 // whole bbolt commit (two fsyncs), as in the sequential store benchmark.
 func BenchmarkBackendPutCommit(b *testing.B) {
-	be := openBench(b)
-	commits := countCommits(be)
+	be := openBenchBackend(b)
+	commits := benchCountCommits(be)
 	val := make([]byte, 256)
 	ctx := context.Background()
 	for i := uint64(0); b.Loop(); i++ {
@@ -91,8 +91,8 @@ func BenchmarkBackendPutCommit(b *testing.B) {
 func BenchmarkBackendPutCommitParallel(b *testing.B) {
 	for _, perCPU := range []int{1, 8, 32} {
 		b.Run(fmt.Sprintf("writers=%dxGOMAXPROCS", perCPU), func(b *testing.B) {
-			be := openBench(b)
-			commits := countCommits(be)
+			be := openBenchBackend(b)
+			commits := benchCountCommits(be)
 			val := make([]byte, 256)
 			var next atomic.Uint64
 			b.SetParallelism(perCPU)
@@ -116,7 +116,7 @@ func BenchmarkBackendPutCommitParallel(b *testing.B) {
 // BenchmarkBackendReadTx is a read of one committed key in a read transaction of its own, as every
 // Range of the store does.
 func BenchmarkBackendReadTx(b *testing.B) {
-	be := openBench(b)
+	be := openBenchBackend(b)
 	const keys = 1000
 	val := make([]byte, 256)
 	be.Lock()

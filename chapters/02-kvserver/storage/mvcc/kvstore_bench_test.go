@@ -49,9 +49,9 @@ func openBenchStore(b *testing.B) (*Store, *atomic.Int64) {
 
 func benchPutKey(i uint64) []byte { return fmt.Appendf(nil, "key/%08d", i%benchKeySpace) }
 
-// put is one Put request's work in the store: a write transaction of its own, ended by waiting for
+// benchPut is one Put request's work in the store: a write transaction of its own, ended by waiting for
 // its commit.
-func put(b *testing.B, s *Store, key, val []byte) {
+func benchPut(b *testing.B, s *Store, key, val []byte) {
 	tw := s.Write()
 	tw.Put(key, val, 0)
 	if err := tw.End(context.Background()); err != nil {
@@ -64,7 +64,7 @@ func BenchmarkStorePut(b *testing.B) {
 	s, commits := openBenchStore(b)
 	val := make([]byte, 256)
 	for i := uint64(0); b.Loop(); i++ {
-		put(b, s, benchPutKey(i), val)
+		benchPut(b, s, benchPutKey(i), val)
 	}
 	b.ReportMetric(float64(b.N)/float64(max(commits.Load(), 1)), "writes/commit")
 }
@@ -80,7 +80,7 @@ func BenchmarkStorePutParallel(b *testing.B) {
 			b.SetParallelism(perCPU)
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					put(b, s, benchPutKey(next.Add(1)), val)
+					benchPut(b, s, benchPutKey(next.Add(1)), val)
 				}
 			})
 			b.ReportMetric(float64(b.N)/float64(max(commits.Load(), 1)), "writes/commit")

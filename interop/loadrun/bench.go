@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// load is one benchmark-tool run: the same arguments against every server.
+type load struct {
+	name string   // "put", "get"
+	args []string // the tool's subcommand and its flags, after the global flags
+}
+
+// result is what the tool's report says about one load against one server.
+type result struct {
+	total    time.Duration // wall time of the whole load
+	rps      float64       // requests per second
+	p50, p99 time.Duration
+}
+
+// runLoad runs the benchmark tool against endpoint with conns gRPC connections shared by clients
+// goroutines, and parses its report.
+func runLoad(ctx context.Context, tool, endpoint string, conns, clients int, l load) (result, string, error) {
+	args := append([]string{
+		"--endpoints", endpoint,
+		"--conns", strconv.Itoa(conns),
+		"--clients", strconv.Itoa(clients),
+		"--dial-timeout", "5s",
+		"--precise",
+	}, l.args...)
+	cmd := exec.CommandContext(ctx, tool, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.WaitDelay = 5 * time.Second
+	err := cmd.Run()
+	cmdline := "benchmark " + strings.Join(args, " ")
+	if err != nil {
+		return result{}, cmdline, fmt.Errorf("%s: %v\nstdout:\n%s\nstderr (end):\n%s", cmdline, err, stdout.String(), tail(stderr.String(), 4<<10))
+	}
+	res, err := parseReport(stdout.String())
+	if err != nil {
+		return result{}, cmdline, fmt.Errorf("%s: %w", cmdline, err)
+	}
+	return res, cmdline, nil
+}
+
+// parseReport reads the summary etcd's pkg/report prints (with --precise, so numbers are %g):
+//
+//	Summary:
+//	  Total:	1.5 secs.
+//	  ...
+//	  Requests/sec:	6666.6
+//	...
+//	Latency distribution:
+//	  ...
+//	  50% in 0.0071 secs.
+//	  ...
+//	  99% in 0.02 secs.
+//
+// A report with an "Error distribution" section is an error: every request must succeed.
+func parseReport(out string) (result, error) {
+	var res result
+	var haveTotal, haveRPS, have50, have99 bool
+	sc := bufio.NewScanner(strings.NewReader(out))
+	var errorLines []string
+	inErrors := false
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		switch {
+		case strings.HasPrefix(line, "Error distribution:"):
+			inErrors = true
+		case inErrors && strings.HasPrefix(line, "["):
+			errorLines = append(errorLines, line)
+		case strings.HasPrefix(line, "Total:"):
+			d, err := parseSecs(strings.TrimPrefix(line, "Total:"))
+			if err != nil {
+				return res, err
+			}
+			res.total, haveTotal = d, true
+		case strings.HasPrefix(line, "Requests/sec:"):
+			f, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimPrefix(line, "Requests/sec:")), 64)
+			if err != nil {
+				return res, fmt.Errorf("cannot read %q: %w", line, err)
+			}
+			res.rps, haveRPS = f, true
+		case strings.HasPrefix(line, "50% in "):
+			d, err := parseSecs(strings.TrimPrefix(line, "50% in "))
+			if err != nil {
+				return res, err
+			}
+			res.p50, have50 = d, true
+		case strings.HasPrefix(line, "99% in "):
+			d, err := parseSecs(strings.TrimPrefix(line, "99% in "))
+			if err != nil {
+				return res, err
+			}
+			res.p99, have99 = d, true
+		}
+	}
+	if len(errorLines) > 0 {
+		return res, fmt.Errorf("requests failed:\n%s", strings.Join(errorLines, "\n"))
+	}
+	if !haveTotal || !haveRPS || !have50 || !have99 {
+		return res, errors.New("the report lacks Total, Requests/sec or the 50%/99% latencies:\n" + out)
+	}
+	return res, nil
+}
+
+// parseSecs reads "0.0071 secs." as a duration.
+func parseSecs(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	num := strings.TrimSuffix(s, " secs.")
+	f, err := strconv.ParseFloat(num, 64)
+	if err != nil || num == s {
+		return 0, fmt.Errorf("cannot read %q as seconds", s)
+	}
+	return time.Duration(f * float64(time.Second)), nil
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "..." + s[len(s)-n:]
+	}
+	return s
+}

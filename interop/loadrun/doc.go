@@ -1,0 +1,35 @@
+// Loadrun measures a chapter server against the real etcd v3.6.16, on the same machine, in the same
+// run, with the same client: etcd's own benchmark tool (tools/benchmark, pinned as a tool in
+// interop/go.mod). The ratio ours/etcd it prints is what docs/benchmarks.md reports.
+//
+// Run it from the repository root (or `go run .` in this directory):
+//
+//	go run ./interop/loadrun                 # the defaults: about a minute and a half on 2 cores
+//	go run ./interop/loadrun -rounds 1 -put-total 2000 -get-total 5000   # a quick smoke run
+//
+// # What one run does
+//
+//  1. go build the three binaries from the interop module, without the race detector: real etcd
+//     (go.etcd.io/etcd/server/v3), etcd's benchmark tool, and the chapter's cmd/server (chapter 02
+//     by default, -server to pick another single-member chapter).
+//  2. For each round, for each server (etcd first in odd rounds, ours first in even ones, so that
+//     neither always runs on a warmer or cooler machine): start it alone on free 127.0.0.1 ports
+//     with a fresh data directory, then
+//     - put load: benchmark --conns 10 --clients 50 put --val-size 256 --key-size 8
+//     --sequential-keys --key-space-size 10000 --total N (50 goroutines share 10 gRPC
+//     connections round-robin; the keys cycle through a fixed space of 10000);
+//     - get load: one key put beforehand with a 256-byte value, then benchmark --conns 10
+//     --clients 50 range KEY --consistency l --total M (linearizable gets);
+//     then stop it and delete its data directory. Only one server runs at a time.
+//  3. Print the machine, every round's numbers, the median over rounds of throughput, p50 and p99
+//     latency for each server, and the ratios ours/etcd, as Markdown tables ready for
+//     docs/benchmarks.md.
+//
+// Any request error, a server that does not start, or a benchmark tool that fails ends the run
+// with a non-zero exit status and the end of the server's log.
+//
+// The tool's version: the module proxy serves etcd's root module (go.etcd.io/etcd/v3, home of
+// tools/benchmark) only up to v3.6.8, not v3.6.16. The tool's source is v3.6.8's, but it is built
+// in the interop module, so the client library it links (client/v3, pkg/v3/report) is v3.6.16,
+// the same as everything else here.
+package main

@@ -1,0 +1,320 @@
+package main
+
+import (
+	"context"
+	"debug/buildinfo"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// config is what the flags set; the defaults are the load docs/benchmarks.md reports.
+type config struct {
+	serverPkg  string
+	rounds     int
+	conns      int
+	clients    int
+	putTotal   int
+	getTotal   int
+	valSize    int
+	keySize    int
+	keySpace   int
+	getKey     string
+	workDirArg string
+}
+
+func main() {
+	var cfg config
+	flag.StringVar(&cfg.serverPkg, "server", "etcdwalk/chapters/02-kvserver/cmd/server", "our single-member server to measure (a main package of the workspace)")
+	flag.IntVar(&cfg.rounds, "rounds", 5, "rounds; each runs both loads against a fresh etcd and a fresh server, alternating which goes first")
+	flag.IntVar(&cfg.conns, "conns", 10, "gRPC connections the benchmark tool opens")
+	flag.IntVar(&cfg.clients, "clients", 50, "concurrent clients (goroutines) sharing the connections round-robin")
+	flag.IntVar(&cfg.putTotal, "put-total", 50000, "puts per round and server")
+	flag.IntVar(&cfg.getTotal, "get-total", 100000, "linearizable gets per round and server")
+	flag.IntVar(&cfg.valSize, "val-size", 256, "value size in bytes, for puts and for the key the gets read")
+	flag.IntVar(&cfg.keySize, "key-size", 8, "key size in bytes of the puts")
+	flag.IntVar(&cfg.keySpace, "key-space", 10000, "distinct keys the puts cycle through (sequentially)")
+	flag.StringVar(&cfg.getKey, "get-key", "loadrun/get", "the key the get load reads")
+	flag.StringVar(&cfg.workDirArg, "work-dir", "", "where binaries, data directories and logs go (default: a new temporary directory, removed at the end)")
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), "Usage: go run ./interop/loadrun [flags]\n\n"+
+			"Runs the same put and linearizable-get load, with etcd's benchmark tool, against real etcd v3.6.16\n"+
+			"and one of our servers, one at a time, and prints throughput, p50, p99 and the ratio ours/etcd.\n\nFlags:\n")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	if flag.NArg() > 0 || cfg.rounds < 1 || cfg.conns < 1 || cfg.clients < 1 || cfg.putTotal < 1 || cfg.getTotal < 1 {
+		flag.Usage()
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, cfg, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "loadrun:", err)
+		stop()
+		os.Exit(1)
+	}
+}
+
+// target is one of the two servers being compared.
+type target struct {
+	name  string // "etcd" or "ours"
+	bin   string
+	start func(bin, workDir, name string) (*server, error)
+}
+
+// sample is one load against one server in one round.
+type sample struct {
+	round  int
+	load   string
+	target string
+	result
+}
+
+func run(ctx context.Context, cfg config, stdout, progress io.Writer) error {
+	started := time.Now()
+	busyBefore := cpuBusy(time.Second)
+	if busyBefore > 0.25 {
+		fmt.Fprintf(progress, "warning: other work keeps %.0f%% of the CPUs busy: the numbers will be noisy\n", 100*busyBefore)
+	}
+	modDir, err := interopDir()
+	if err != nil {
+		return err
+	}
+	workDir := cfg.workDirArg
+	if workDir == "" {
+		if workDir, err = os.MkdirTemp("", "etcdwalk-loadrun-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(workDir)
+	} else if err := os.MkdirAll(workDir, 0o755); err != nil {
+		return err
+	}
+
+	fmt.Fprintf(progress, "building etcd, the benchmark tool and %s in %s ...\n", cfg.serverPkg, modDir)
+	bins := map[string]string{}
+	for name, pkg := range map[string]string{"etcd": etcdPackage, "benchmark": benchmarkPackage, "ours": cfg.serverPkg} {
+		if bins[name], err = build(modDir, workDir, name, pkg); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(progress, "built in %v\n", time.Since(started).Round(time.Second))
+
+	targets := []target{
+		{name: "etcd", bin: bins["etcd"], start: startEtcd},
+		{name: "ours", bin: bins["ours"], start: startOurs},
+	}
+	value := strings.Repeat("v", cfg.valSize)
+	loads := []load{
+		{name: "put", args: []string{"put",
+			"--total", strconv.Itoa(cfg.putTotal),
+			"--key-size", strconv.Itoa(cfg.keySize),
+			"--val-size", strconv.Itoa(cfg.valSize),
+			"--sequential-keys",
+			"--key-space-size", strconv.Itoa(cfg.keySpace)}},
+		{name: "get", args: []string{"range", cfg.getKey,
+			"--consistency", "l",
+			"--total", strconv.Itoa(cfg.getTotal)}},
+	}
+
+	var samples []sample
+	var cmdlines []string
+	for round := 1; round <= cfg.rounds; round++ {
+		order := slices.Clone(targets)
+		if round%2 == 0 {
+			slices.Reverse(order)
+		}
+		for _, t := range order {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			srv, err := t.start(t.bin, workDir, t.name)
+			if err != nil {
+				return err
+			}
+			err = func() error {
+				defer srv.stop()
+				for _, l := range loads {
+					if l.name == "get" {
+						// The key the gets read, with a value of the put load's size.
+						if err := srv.put(cfg.getKey, value); err != nil {
+							return fmt.Errorf("%s: put %s: %w", t.name, cfg.getKey, err)
+						}
+					}
+					res, cmdline, err := runLoad(ctx, bins["benchmark"], srv.endpoint, cfg.conns, cfg.clients, l)
+					if err != nil {
+						return fmt.Errorf("%s, round %d, %s load: %w\n--- end of the server's log ---\n%s", t.name, round, l.name, err, srv.logTail())
+					}
+					if round == 1 && t.name == "etcd" {
+						cmdlines = append(cmdlines, cmdline)
+					}
+					fmt.Fprintf(progress, "round %d/%d  %-4s %-3s  %9.0f req/s  p50 %7.2f ms  p99 %7.2f ms  (%.1fs)\n",
+						round, cfg.rounds, t.name, l.name, res.rps, ms(res.p50), ms(res.p99), res.total.Seconds())
+					samples = append(samples, sample{round: round, load: l.name, target: t.name, result: res})
+				}
+				return nil
+			}()
+			if err != nil {
+				return err
+			}
+		}
+	}
+
+	printReport(stdout, cfg, bins, cmdlines, samples, time.Since(started), busyBefore, cpuBusy(time.Second))
+	return nil
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// printReport prints the machine, the versions, every sample and the medians with their ratios,
+// as Markdown.
+func printReport(w io.Writer, cfg config, bins map[string]string, cmdlines []string, samples []sample, elapsed time.Duration, busyBefore, busyAfter float64) {
+	fmt.Fprintf(w, "\n## Machine\n\n")
+	fmt.Fprintf(w, "- CPUs: %d (`nproc`), %s\n", runtime.NumCPU(), cpuModel())
+	fmt.Fprintf(w, "- kernel: %s\n", kernel())
+	fmt.Fprintf(w, "- Go: %s\n", goVersion())
+	fmt.Fprintf(w, "- real etcd: %s\n", depVersions(bins["etcd"], etcdPackage))
+	fmt.Fprintf(w, "- benchmark tool: %s\n", depVersions(bins["benchmark"], "go.etcd.io/etcd/v3", "go.etcd.io/etcd/client/v3", "google.golang.org/grpc"))
+	fmt.Fprintf(w, "- ours: `%s`\n", cfg.serverPkg)
+	fmt.Fprintf(w, "- whole run: %v; CPUs busy with other work just before it: %.0f%%, just after it: %.0f%% (1 s samples of /proc/stat)\n",
+		elapsed.Round(time.Second), 100*busyBefore, 100*busyAfter)
+
+	fmt.Fprintf(w, "\n## Loads (the same for both servers; only the endpoint differs)\n\n```\n")
+	for _, c := range cmdlines {
+		fmt.Fprintln(w, c)
+	}
+	fmt.Fprintf(w, "```\n")
+
+	fmt.Fprintf(w, "\n## Every round\n\n")
+	fmt.Fprintf(w, "| round | load | server | req/s | p50 ms | p99 ms | wall s |\n|---|---|---|---:|---:|---:|---:|\n")
+	for _, s := range samples {
+		fmt.Fprintf(w, "| %d | %s | %s | %.0f | %.2f | %.2f | %.1f |\n", s.round, s.load, s.target, s.rps, ms(s.p50), ms(s.p99), s.total.Seconds())
+	}
+
+	fmt.Fprintf(w, "\n## Median of %d rounds, ratio ours/etcd\n\n", cfg.rounds)
+	fmt.Fprintf(w, "| load | etcd req/s | ours req/s | **throughput ours/etcd** | etcd p50 ms | ours p50 ms | p50 ours/etcd | etcd p99 ms | ours p99 ms | p99 ours/etcd |\n")
+	fmt.Fprintf(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, l := range []string{"put", "get"} {
+		med := func(target string, f func(result) float64) float64 {
+			var xs []float64
+			for _, s := range samples {
+				if s.load == l && s.target == target {
+					xs = append(xs, f(s.result))
+				}
+			}
+			return median(xs)
+		}
+		rps := func(r result) float64 { return r.rps }
+		p50 := func(r result) float64 { return ms(r.p50) }
+		p99 := func(r result) float64 { return ms(r.p99) }
+		e, o := med("etcd", rps), med("ours", rps)
+		e50, o50 := med("etcd", p50), med("ours", p50)
+		e99, o99 := med("etcd", p99), med("ours", p99)
+		fmt.Fprintf(w, "| %s | %.0f | %.0f | **%.2f** | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |\n",
+			l, e, o, o/e, e50, o50, o50/e50, e99, o99, o99/e99)
+	}
+	fmt.Fprintf(w, "\nthroughput ours/etcd > 1: ours is faster; latency ours/etcd < 1: ours answers sooner.\n")
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	xs = slices.Clone(xs)
+	slices.Sort(xs)
+	if len(xs)%2 == 1 {
+		return xs[len(xs)/2]
+	}
+	return (xs[len(xs)/2-1] + xs[len(xs)/2]) / 2
+}
+
+// cpuBusy samples /proc/stat over d and returns the share of all CPUs' time that was not idle:
+// what other work on the machine uses right before or after the run, while no server of ours runs
+// (the load average would still count a run that ended a minute ago). It returns -1 where /proc/stat cannot be read.
+func cpuBusy(d time.Duration) float64 {
+	read := func() (idle, total uint64, ok bool) {
+		b, err := os.ReadFile("/proc/stat")
+		if err != nil {
+			return 0, 0, false
+		}
+		line, _, _ := strings.Cut(string(b), "\n")
+		f := strings.Fields(line)
+		if len(f) < 5 || f[0] != "cpu" {
+			return 0, 0, false
+		}
+		for i, v := range f[1:] {
+			n, err := strconv.ParseUint(v, 10, 64)
+			if err != nil {
+				return 0, 0, false
+			}
+			total += n
+			if i == 3 || i == 4 { // idle, iowait
+				idle += n
+			}
+		}
+		return idle, total, true
+	}
+	i0, t0, ok0 := read()
+	time.Sleep(d)
+	i1, t1, ok1 := read()
+	if !ok0 || !ok1 || t1 <= t0 {
+		return -1
+	}
+	return 1 - float64(i1-i0)/float64(t1-t0)
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "CPU model unknown"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if name, ok := strings.CutPrefix(line, "model name"); ok {
+			return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(name), ":"))
+		}
+	}
+	return "CPU model unknown"
+}
+
+func kernel() string {
+	b, err := os.ReadFile("/proc/sys/kernel/osrelease")
+	if err != nil {
+		return runtime.GOOS
+	}
+	return runtime.GOOS + " " + strings.TrimSpace(string(b))
+}
+
+func goVersion() string {
+	out, err := exec.Command("go", "version").Output()
+	if err != nil {
+		return runtime.Version()
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// depVersions names the versions of the given modules that bin was built with.
+func depVersions(bin string, mods ...string) string {
+	info, err := buildinfo.ReadFile(bin)
+	if err != nil {
+		return "(build info unreadable: " + err.Error() + ")"
+	}
+	var parts []string
+	for _, m := range mods {
+		for _, d := range append([]*debug.Module{&info.Main}, info.Deps...) {
+			if d.Path == m {
+				parts = append(parts, fmt.Sprintf("%s %s", d.Path, d.Version))
+			}
+		}
+	}
+	return strings.Join(parts, ", ") + " (" + info.GoVersion + ")"
+}
