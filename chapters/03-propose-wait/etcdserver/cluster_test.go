@@ -180,7 +180,8 @@ func TestClusterLeaderLostMidRequest(t *testing.T) {
 	c.net.Isolate(lead.ID())
 	_, err := f.Put(ctxT(t), &pb.PutRequest{Key: []byte("lost"), Value: []byte("v")})
 	require.Error(t, err)
-	require.Contains(t, []string{"etcdserver: request timed out, possibly due to previous leader failure", "etcdserver: request timed out"},
+	require.Contains(t, []string{"etcdserver: request timed out, possibly due to previous leader failure",
+		"etcdserver: request timed out, possibly due to connection lost", "etcdserver: request timed out"},
 		err.Error(), "a proposal lost with its leader times out with etcd's error")
 
 	// The old leader is stopped for good; the others elected a new one.

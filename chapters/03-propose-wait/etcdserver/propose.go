@@ -38,7 +38,7 @@ func (s *EtcdServer) processInternalRaftRequestOnce(ctx context.Context, r *irpb
 	start := time.Now()
 	if err := s.r.Propose(cctx, data); err != nil {
 		s.w.Trigger(id, nil) // nobody will trigger it now: forget the registration
-		return nil, s.parseProposeCtxErr(err, start)
+		return nil, err      // as etcd: raft's own error, or the context's
 	}
 	trace.Step("propose the request to raft")
 

@@ -27,7 +27,7 @@ import (
 //  5. cctx, cancel := context.WithTimeout(ctx, s.Cfg.ReqTimeout()); defer cancel(); remember
 //     start := time.Now().
 //  6. s.r.Propose(cctx, data). On error: s.w.Trigger(id, nil) (nobody else will, and the
-//     registration must not leak), and return s.parseProposeCtxErr(err, start).
+//     registration must not leak), and return the error as it is.
 //  7. select on: the result from ch (return x.(*applyResult)); cctx.Done() (trigger id with nil,
 //     return s.parseProposeCtxErr(cctx.Err(), start)); s.done (return errors.ErrStopped).
 //

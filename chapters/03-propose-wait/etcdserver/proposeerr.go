@@ -44,8 +44,6 @@ func (s *EtcdServer) parseProposeCtxErr(err error, start time.Time) error {
 			}
 		}
 		return errors.ErrTimeout
-	case stderrors.Is(err, raft.ErrStopped):
-		return errors.ErrStopped
 	default:
 		return err
 	}

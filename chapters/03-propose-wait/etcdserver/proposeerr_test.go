@@ -38,7 +38,7 @@ func TestParseProposeCtxErr(t *testing.T) {
 		{"follower cut off from the leader", context.DeadlineExceeded, 2, before, fakeTransport{}, errors.ErrTimeoutDueToConnectionLost},
 		{"follower connected all along: plain timeout", context.DeadlineExceeded, 2, before, fakeTransport{2: before}, errors.ErrTimeout},
 		{"no leader at all", context.DeadlineExceeded, raft.None, before, nil, errors.ErrTimeout},
-		{"raft stopped", raft.ErrStopped, 2, before, nil, errors.ErrStopped},
+		{"any other error passes through", raft.ErrStopped, 2, before, nil, raft.ErrStopped},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

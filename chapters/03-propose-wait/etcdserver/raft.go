@@ -41,7 +41,8 @@ type raftNode struct {
 // readyHandler is how raftNode tells EtcdServer about leadership and commits (etcd's
 // raftReadyHandler).
 type readyHandler struct {
-	updateLead           func(lead uint64)
+	// updateLeadership is told, when this member is leader, whether it has just become so.
+	updateLeadership     func(newLeader bool)
 	updateCommittedIndex func(index uint64)
 }
 
@@ -66,8 +67,12 @@ func (r *raftNode) start(rh readyHandler) {
 				r.Tick()
 			case rd := <-r.Ready():
 				if rd.SoftState != nil {
-					r.lead.Store(rd.SoftState.Lead)
-					rh.updateLead(rd.SoftState.Lead)
+					lead := rd.SoftState.Lead
+					newLeader := lead != raft.None && r.lead.Load() != lead
+					r.lead.Store(lead)
+					if rd.RaftState == raft.StateLeader {
+						rh.updateLeadership(newLeader)
+					}
 				}
 				if !raft.IsEmptyHardState(rd.HardState) {
 					r.term.Store(rd.HardState.Term)

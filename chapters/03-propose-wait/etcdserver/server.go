@@ -223,8 +223,10 @@ func clusterID(ids []uint64) uint64 {
 func (s *EtcdServer) Start() {
 	s.started.Store(true)
 	s.r.start(readyHandler{
-		updateLead: func(lead uint64) {
-			if lead != raft.None {
+		// As in etcd, only the member that becomes leader notes when: a proposal of its that
+		// times out soon after may have been lost with the previous leader.
+		updateLeadership: func(newLeader bool) {
+			if newLeader {
 				s.leadTimeMu.Lock()
 				s.leadElectedTime = time.Now()
 				s.leadTimeMu.Unlock()
