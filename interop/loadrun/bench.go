@@ -14,8 +14,9 @@ import (
 
 // load is one benchmark-tool run: the same arguments against every server.
 type load struct {
-	name string   // "put", "get"
-	args []string // the tool's subcommand and its flags, after the global flags
+	name  string   // "put", "get"
+	args  []string // the tool's subcommand and its flags, after the global flags
+	total int      // requests the load sends
 }
 
 // result is what the tool's report says about one load against one server.
@@ -23,13 +24,19 @@ type result struct {
 	total    time.Duration // wall time of the whole load
 	rps      float64       // requests per second
 	p50, p99 time.Duration
+
+	// CPU time used during the load by the server's processes (all of them, all threads) and by
+	// the benchmark tool; zero where it could not be measured.
+	serverCPU, toolCPU time.Duration
 }
 
-// runLoad runs the benchmark tool against endpoint with conns gRPC connections shared by clients
-// goroutines, and parses its report.
-func runLoad(ctx context.Context, tool, endpoint string, conns, clients int, l load) (result, string, error) {
+// runLoad runs the benchmark tool against endpoints with conns gRPC connections shared by clients
+// goroutines, and parses its report. With several endpoints the tool opens its connections to them
+// in turn (connection i to endpoint i mod len(endpoints)), so the clients are spread over the
+// members.
+func runLoad(ctx context.Context, tool string, endpoints []string, conns, clients int, l load) (result, string, error) {
 	args := append([]string{
-		"--endpoints", endpoint,
+		"--endpoints", strings.Join(endpoints, ","),
 		"--conns", strconv.Itoa(conns),
 		"--clients", strconv.Itoa(clients),
 		"--dial-timeout", "5s",
@@ -48,6 +55,7 @@ func runLoad(ctx context.Context, tool, endpoint string, conns, clients int, l l
 	if err != nil {
 		return result{}, cmdline, fmt.Errorf("%s: %w", cmdline, err)
 	}
+	res.toolCPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	return res, cmdline, nil
 }
 

@@ -4,26 +4,34 @@
 //
 // Run it from the repository root (or `go run .` in this directory):
 //
-//	go run ./interop/loadrun                 # the defaults: about a minute and a half on 2 cores
+//	go run ./interop/loadrun                 # chapter 02 against one etcd: about a minute and a half on 2 cores
+//	go run ./interop/loadrun -chapter 03     # chapter 03's three members against a three-member etcd
 //	go run ./interop/loadrun -rounds 1 -put-total 2000 -get-total 5000   # a quick smoke run
 //
 // # What one run does
 //
 //  1. go build the three binaries from the interop module, without the race detector: real etcd
-//     (go.etcd.io/etcd/server/v3), etcd's benchmark tool, and the chapter's cmd/server (chapter 02
-//     by default, -server to pick another single-member chapter).
+//     (go.etcd.io/etcd/server/v3), etcd's benchmark tool, and the chapter's cmd/server (-chapter
+//     02 by default; -server to pick another server of the same kind).
 //  2. For each round, for each server (etcd first in odd rounds, ours first in even ones, so that
 //     neither always runs on a warmer or cooler machine): start it alone on free 127.0.0.1 ports
-//     with a fresh data directory, then
+//     with fresh data directories, and wait until every member answers a Get (and, for three
+//     members, every member names the same leader). With -chapter 02 that is one etcd process
+//     and chapter 02's server; with -chapter 03 three etcd processes (one member each,
+//     --initial-cluster naming all three) and chapter 03's server, whose three members share one
+//     process and an in-memory network. Then, with --endpoints listing every member's client URL
+//     (the tool opens its connections to them in turn):
 //     - put load: benchmark --conns 10 --clients 50 put --val-size 256 --key-size 8
 //     --sequential-keys --key-space-size 10000 --total N (50 goroutines share 10 gRPC
 //     connections round-robin; the keys cycle through a fixed space of 10000);
 //     - get load: one key put beforehand with a 256-byte value, then benchmark --conns 10
 //     --clients 50 range KEY --consistency l --total M (linearizable gets);
-//     then stop it and delete its data directory. Only one server runs at a time.
-//  3. Print the machine, every round's numbers, the median over rounds of throughput, p50 and p99
-//     latency for each server, and the ratios ours/etcd, as Markdown tables ready for
-//     docs/benchmarks.md.
+//     then stop it and delete its data directories. Only one server runs at a time.
+//  3. Print the machine, the commit measured, every round's numbers, the median over rounds of
+//     throughput, p50 and p99 latency for each server, and the ratios ours/etcd, as Markdown
+//     tables ready for docs/benchmarks.md. Also the CPU time per request of the server's
+//     processes (from /proc/PID/stat before and after each load) and of the benchmark tool, and
+//     how busy both kept the CPUs: it tells a server that runs out of CPU from one that waits.
 //
 // Any request error, a server that does not start, or a benchmark tool that fails ends the run
 // with a non-zero exit status and the end of the server's log.

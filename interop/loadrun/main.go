@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"debug/buildinfo"
 	"flag"
@@ -20,7 +21,10 @@ import (
 
 // config is what the flags set; the defaults are the load docs/benchmarks.md reports.
 type config struct {
+	chapter    string
 	serverPkg  string
+	members    int  // of both sides: etcd runs this many processes, ours this many members
+	cluster    bool // ours runs a whole cluster in one process (chapters 03, 04)
 	rounds     int
 	conns      int
 	clients    int
@@ -35,7 +39,8 @@ type config struct {
 
 func main() {
 	var cfg config
-	flag.StringVar(&cfg.serverPkg, "server", "etcdwalk/chapters/02-kvserver/cmd/server", "our single-member server to measure (a main package of the workspace)")
+	flag.StringVar(&cfg.chapter, "chapter", "02", "the comparison: 02 (chapter 02, one member, against a one-member etcd) or 03 (chapter 03's three members in one process against a three-member etcd)")
+	flag.StringVar(&cfg.serverPkg, "server", "", "our server to measure, a main package of the workspace of the same kind as the chapter's (default: the chapter's cmd/server)")
 	flag.IntVar(&cfg.rounds, "rounds", 5, "rounds; each runs both loads against a fresh etcd and a fresh server, alternating which goes first")
 	flag.IntVar(&cfg.conns, "conns", 10, "gRPC connections the benchmark tool opens")
 	flag.IntVar(&cfg.clients, "clients", 50, "concurrent clients (goroutines) sharing the connections round-robin")
@@ -53,6 +58,15 @@ func main() {
 		flag.PrintDefaults()
 	}
 	flag.Parse()
+	ch, ok := chapters[cfg.chapter]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "loadrun: -chapter %q: want 02 or 03\n", cfg.chapter)
+		os.Exit(2)
+	}
+	if cfg.serverPkg == "" {
+		cfg.serverPkg = ch.pkg
+	}
+	cfg.members, cfg.cluster = ch.members, ch.cluster
 	if flag.NArg() > 0 || cfg.rounds < 1 || cfg.conns < 1 || cfg.clients < 1 || cfg.putTotal < 1 || cfg.getTotal < 1 {
 		flag.Usage()
 		os.Exit(2)
@@ -66,19 +80,42 @@ func main() {
 	}
 }
 
+// chapter is one comparison -chapter selects: our server and the size of both clusters.
+type chapter struct {
+	pkg     string
+	members int
+	cluster bool // the server runs every member in one process and takes one client URL per member
+}
+
+var chapters = map[string]chapter{
+	"02": {pkg: "etcdwalk/chapters/02-kvserver/cmd/server", members: 1},
+	"03": {pkg: "etcdwalk/chapters/03-propose-wait/cmd/server", members: 3, cluster: true},
+}
+
 // target is one of the two servers being compared.
 type target struct {
 	name  string // "etcd" or "ours"
-	bin   string
-	start func(bin, workDir, name string) (*server, error)
+	start func() (*server, error)
 }
 
 // sample is one load against one server in one round.
 type sample struct {
-	round  int
-	load   string
-	target string
+	round    int
+	load     string
+	target   string
+	requests int
 	result
+}
+
+// cpuPerRequest is the server's and the tool's CPU time per request, in µs.
+func (s sample) cpuPerRequest() (server, tool float64) {
+	n := float64(s.requests)
+	return float64(s.serverCPU) / float64(time.Microsecond) / n, float64(s.toolCPU) / float64(time.Microsecond) / n
+}
+
+// cpusBusy is the share of the machine's CPUs the server and the tool kept busy during the load.
+func (s sample) cpusBusy() float64 {
+	return float64(s.serverCPU+s.toolCPU) / (float64(s.total) * float64(runtime.NumCPU()))
 }
 
 func run(ctx context.Context, cfg config, stdout, progress io.Writer) error {
@@ -101,7 +138,8 @@ func run(ctx context.Context, cfg config, stdout, progress io.Writer) error {
 		return err
 	}
 
-	fmt.Fprintf(progress, "building etcd, the benchmark tool and %s in %s ...\n", cfg.serverPkg, modDir)
+	commit := gitCommit(modDir) // what the build below compiles
+	fmt.Fprintf(progress, "building etcd, the benchmark tool and %s (%s) in %s ...\n", cfg.serverPkg, commit, modDir)
 	bins := map[string]string{}
 	for name, pkg := range map[string]string{"etcd": etcdPackage, "benchmark": benchmarkPackage, "ours": cfg.serverPkg} {
 		if bins[name], err = build(modDir, workDir, name, pkg); err != nil {
@@ -111,8 +149,8 @@ func run(ctx context.Context, cfg config, stdout, progress io.Writer) error {
 	fmt.Fprintf(progress, "built in %v\n", time.Since(started).Round(time.Second))
 
 	targets := []target{
-		{name: "etcd", bin: bins["etcd"], start: startEtcd},
-		{name: "ours", bin: bins["ours"], start: startOurs},
+		{name: "etcd", start: func() (*server, error) { return startEtcd(bins["etcd"], workDir, "etcd", cfg.members) }},
+		{name: "ours", start: func() (*server, error) { return startOurs(bins["ours"], workDir, "ours", cfg.members, cfg.cluster) }},
 	}
 	value := strings.Repeat("v", cfg.valSize)
 	loads := []load{
@@ -121,10 +159,10 @@ func run(ctx context.Context, cfg config, stdout, progress io.Writer) error {
 			"--key-size", strconv.Itoa(cfg.keySize),
 			"--val-size", strconv.Itoa(cfg.valSize),
 			"--sequential-keys",
-			"--key-space-size", strconv.Itoa(cfg.keySpace)}},
+			"--key-space-size", strconv.Itoa(cfg.keySpace)}, total: cfg.putTotal},
 		{name: "get", args: []string{"range", cfg.getKey,
 			"--consistency", "l",
-			"--total", strconv.Itoa(cfg.getTotal)}},
+			"--total", strconv.Itoa(cfg.getTotal)}, total: cfg.getTotal},
 	}
 
 	var samples []sample
@@ -138,7 +176,7 @@ func run(ctx context.Context, cfg config, stdout, progress io.Writer) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			srv, err := t.start(t.bin, workDir, t.name)
+			srv, err := t.start()
 			if err != nil {
 				return err
 			}
@@ -151,16 +189,20 @@ func run(ctx context.Context, cfg config, stdout, progress io.Writer) error {
 							return fmt.Errorf("%s: put %s: %w", t.name, cfg.getKey, err)
 						}
 					}
-					res, cmdline, err := runLoad(ctx, bins["benchmark"], srv.endpoint, cfg.conns, cfg.clients, l)
+					cpu0, ok0 := srv.cpu()
+					res, cmdline, err := runLoad(ctx, bins["benchmark"], srv.endpoints, cfg.conns, cfg.clients, l)
 					if err != nil {
-						return fmt.Errorf("%s, round %d, %s load: %w\n--- end of the server's log ---\n%s", t.name, round, l.name, err, srv.logTail())
+						return fmt.Errorf("%s, round %d, %s load: %w\n%s", t.name, round, l.name, err, srv.logTail())
+					}
+					if cpu1, ok1 := srv.cpu(); ok0 && ok1 {
+						res.serverCPU = cpu1 - cpu0
 					}
 					if round == 1 && t.name == "etcd" {
 						cmdlines = append(cmdlines, cmdline)
 					}
 					fmt.Fprintf(progress, "round %d/%d  %-4s %-3s  %9.0f req/s  p50 %7.2f ms  p99 %7.2f ms  (%.1fs)\n",
 						round, cfg.rounds, t.name, l.name, res.rps, ms(res.p50), ms(res.p99), res.total.Seconds())
-					samples = append(samples, sample{round: round, load: l.name, target: t.name, result: res})
+					samples = append(samples, sample{round: round, load: l.name, target: t.name, requests: l.total, result: res})
 				}
 				return nil
 			}()
@@ -170,35 +212,68 @@ func run(ctx context.Context, cfg config, stdout, progress io.Writer) error {
 		}
 	}
 
-	printReport(stdout, cfg, bins, cmdlines, samples, time.Since(started), busyBefore, cpuBusy(time.Second))
+	printReport(stdout, cfg, bins, commit, cmdlines, samples, time.Since(started), busyBefore, cpuBusy(time.Second))
 	return nil
+}
+
+func etcdShape(members int) string {
+	if members == 1 {
+		return "one member"
+	}
+	return fmt.Sprintf("%d members, one process each, talking over loopback HTTP", members)
+}
+
+func oursShape(members int, cluster bool) string {
+	if !cluster {
+		return "one member"
+	}
+	return fmt.Sprintf("%d members in one process, raft messages over an in-memory network", members)
+}
+
+// gitCommit names the commit the working tree is at, with "+ local changes" when the chapters' Go
+// code differs from it, so that a report says what code it measured.
+func gitCommit(dir string) string {
+	out, err := exec.Command("git", "-C", dir, "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return "an unknown commit"
+	}
+	commit := "commit " + strings.TrimSpace(string(out))
+	status, err := exec.Command("git", "-C", dir, "status", "--porcelain", "--",
+		":(top,glob)chapters/**/*.go", ":(top,glob)chapters/**/go.mod").Output()
+	if err == nil && len(bytes.TrimSpace(status)) > 0 {
+		commit += " + local changes to chapters/"
+	}
+	return commit
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // printReport prints the machine, the versions, every sample and the medians with their ratios,
 // as Markdown.
-func printReport(w io.Writer, cfg config, bins map[string]string, cmdlines []string, samples []sample, elapsed time.Duration, busyBefore, busyAfter float64) {
+func printReport(w io.Writer, cfg config, bins map[string]string, commit string, cmdlines []string, samples []sample, elapsed time.Duration, busyBefore, busyAfter float64) {
 	fmt.Fprintf(w, "\n## Machine\n\n")
 	fmt.Fprintf(w, "- CPUs: %d (`nproc`), %s\n", runtime.NumCPU(), cpuModel())
 	fmt.Fprintf(w, "- kernel: %s\n", kernel())
 	fmt.Fprintf(w, "- Go: %s\n", goVersion())
-	fmt.Fprintf(w, "- real etcd: %s\n", depVersions(bins["etcd"], etcdPackage))
+	fmt.Fprintf(w, "- real etcd: %s; %s\n", depVersions(bins["etcd"], etcdPackage), etcdShape(cfg.members))
 	fmt.Fprintf(w, "- benchmark tool: %s\n", depVersions(bins["benchmark"], "go.etcd.io/etcd/v3", "go.etcd.io/etcd/client/v3", "google.golang.org/grpc"))
-	fmt.Fprintf(w, "- ours: `%s`\n", cfg.serverPkg)
+	fmt.Fprintf(w, "- ours: `%s` at %s; %s\n", cfg.serverPkg, commit, oursShape(cfg.members, cfg.cluster))
 	fmt.Fprintf(w, "- whole run: %v; CPUs busy with other work just before it: %.0f%%, just after it: %.0f%% (1 s samples of /proc/stat)\n",
 		elapsed.Round(time.Second), 100*busyBefore, 100*busyAfter)
 
-	fmt.Fprintf(w, "\n## Loads (the same for both servers; only the endpoint differs)\n\n```\n")
+	fmt.Fprintf(w, "\n## Loads (the same for both servers; only the endpoints differ)\n\n```\n")
 	for _, c := range cmdlines {
 		fmt.Fprintln(w, c)
 	}
 	fmt.Fprintf(w, "```\n")
 
 	fmt.Fprintf(w, "\n## Every round\n\n")
-	fmt.Fprintf(w, "| round | load | server | req/s | p50 ms | p99 ms | wall s |\n|---|---|---|---:|---:|---:|---:|\n")
+	fmt.Fprintf(w, "| round | load | server | req/s | p50 ms | p99 ms | wall s | server CPU µs/req | tool CPU µs/req | CPUs busy |\n")
+	fmt.Fprintf(w, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, s := range samples {
-		fmt.Fprintf(w, "| %d | %s | %s | %.0f | %.2f | %.2f | %.1f |\n", s.round, s.load, s.target, s.rps, ms(s.p50), ms(s.p99), s.total.Seconds())
+		srvCPU, toolCPU := s.cpuPerRequest()
+		fmt.Fprintf(w, "| %d | %s | %s | %.0f | %.2f | %.2f | %.1f | %.0f | %.0f | %.0f%% |\n",
+			s.round, s.load, s.target, s.rps, ms(s.p50), ms(s.p99), s.total.Seconds(), srvCPU, toolCPU, 100*s.cpusBusy())
 	}
 
 	fmt.Fprintf(w, "\n## Median of %d rounds, ratio ours/etcd\n\n", cfg.rounds)
@@ -224,6 +299,34 @@ func printReport(w io.Writer, cfg config, bins map[string]string, cmdlines []str
 			l, e, o, o/e, e50, o50, o50/e50, e99, o99, o99/e99)
 	}
 	fmt.Fprintf(w, "\nthroughput ours/etcd > 1: ours is faster; latency ours/etcd < 1: ours answers sooner.\n")
+
+	fmt.Fprintf(w, "\n## CPU per request, median of %d rounds\n\n", cfg.rounds)
+	fmt.Fprintf(w, "| load | etcd server CPU µs/req | ours server CPU µs/req | server CPU ours/etcd | etcd tool CPU µs/req | ours tool CPU µs/req | CPUs busy, etcd | CPUs busy, ours |\n")
+	fmt.Fprintf(w, "|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, l := range []string{"put", "get"} {
+		med := func(target string, f func(sample) float64) float64 {
+			var xs []float64
+			for _, s := range samples {
+				if s.load == l && s.target == target {
+					xs = append(xs, f(s))
+				}
+			}
+			return median(xs)
+		}
+		srv := func(s sample) float64 { v, _ := s.cpuPerRequest(); return v }
+		tool := func(s sample) float64 { _, v := s.cpuPerRequest(); return v }
+		busy := func(s sample) float64 { return 100 * s.cpusBusy() }
+		etcdCPU, oursCPU := med("etcd", srv), med("ours", srv)
+		fmt.Fprintf(w, "| %s | %.0f | %.0f | %.2f | %.0f | %.0f | %.0f%% | %.0f%% |\n",
+			l, etcdCPU, oursCPU, oursCPU/etcdCPU, med("etcd", tool), med("ours", tool), med("etcd", busy), med("ours", busy))
+	}
+	fmt.Fprintf(w, "\nserver CPU: user + system time of every server process during the load (/proc/PID/stat, 10 ms ticks);\n"+
+		"tool CPU: the benchmark tool's; CPUs busy: both together over the load's wall time and all %d CPUs.\n", runtime.NumCPU())
+	if cfg.serverPkg == chapters["03"].pkg {
+		fmt.Fprintf(w, "\nThe gets compare different guarantees: chapter 03 serves a Range from the member's local store,\n"+
+			"without ReadIndex (not linearizable across members: chapter 04 adds it), while etcd's\n"+
+			"--consistency l does a ReadIndex through the leader first.\n")
+	}
 }
 
 func median(xs []float64) float64 {

@@ -35,6 +35,15 @@ func (s *EtcdServer) run() {
 	for {
 		select {
 		case ap := <-s.r.applyc:
+			// Take whatever else raft has committed meanwhile too: one Sync then covers it all.
+			for more := true; more; {
+				select {
+				case next := <-s.r.applyc:
+					ap.entries = append(ap.entries, next.entries...)
+				default:
+					more = false
+				}
+			}
 			s.applyAll(ap)
 		case <-s.stopping:
 			return

@@ -49,7 +49,9 @@ type readyHandler struct {
 func newRaftNode(n raft.Node, st *raft.MemoryStorage, tr transport.Transporter, tick time.Duration) *raftNode {
 	return &raftNode{
 		Node: n, storage: st, transport: tr, tick: tick,
-		applyc:     make(chan toApply),
+		// Buffered, so that raft keeps replicating while the apply loop applies and syncs the
+		// previous batches (etcd gets the same from its FIFO scheduler of apply jobs).
+		applyc:     make(chan toApply, 128),
 		readStateC: make(chan raft.ReadState, 1),
 		stopped:    make(chan struct{}),
 		done:       make(chan struct{}),
