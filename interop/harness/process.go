@@ -70,7 +70,7 @@ func StartServer(t testing.TB, bin string, args ...string) *Process {
 	t.Helper()
 	name := filepath.Base(bin)
 	return start(t, name, startOptions{cleanExit: true}, func() ([]string, []string, error) {
-		ports, err := freePorts(1)
+		ports, err := FreePorts(1)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -97,7 +97,7 @@ func StartCluster(t testing.TB, bin string, members int, args ...string) *Proces
 	}
 	name := filepath.Base(bin)
 	return start(t, name, startOptions{cleanExit: true, cluster: true}, func() ([]string, []string, error) {
-		ports, err := freePorts(members)
+		ports, err := FreePorts(members)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -119,7 +119,7 @@ func StartEtcd(t testing.TB) *Process {
 	dataDir := t.TempDir()
 	attempt := 0
 	return start(t, "etcd", startOptions{}, func() ([]string, []string, error) {
-		ports, err := freePorts(2)
+		ports, err := FreePorts(2)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -329,7 +329,7 @@ func (p *Process) waitReady() error {
 	deadline := time.NewTimer(readyTimeout)
 	defer deadline.Stop()
 	for {
-		err := p.probe(clients)
+		err := ProbeReady(clients, p.Endpoints, p.cluster)
 		if err == nil {
 			return nil
 		}
@@ -343,28 +343,30 @@ func (p *Process) waitReady() error {
 	}
 }
 
-// probe is one round of waitReady's checks, on clients (one per endpoint, in order).
-func (p *Process) probe(clients []*clientv3.Client) error {
+// ProbeReady is one round of the readiness checks on clients (one per endpoint, in order): a Get
+// on every endpoint and, for a cluster, a Status of every member naming the same leader. loadrun
+// uses it too.
+func ProbeReady(clients []*clientv3.Client, endpoints []string, cluster bool) error {
 	var leader uint64
 	for i, cli := range clients {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		_, err := cli.Get(ctx, "etcdwalk-interop-ready-probe")
-		if err == nil && p.cluster {
+		if err == nil && cluster {
 			var st *clientv3.StatusResponse
-			st, err = cli.Status(ctx, p.Endpoints[i])
+			st, err = cli.Status(ctx, endpoints[i])
 			switch {
 			case err != nil:
 			case st.Leader == 0:
 				err = errors.New("knows no leader yet")
 			case i > 0 && st.Leader != leader:
-				err = fmt.Errorf("names leader %x, but %s names %x", st.Leader, p.Endpoints[0], leader)
+				err = fmt.Errorf("names leader %x, but %s names %x", st.Leader, endpoints[0], leader)
 			default:
 				leader = st.Leader
 			}
 		}
 		cancel()
 		if err != nil {
-			return fmt.Errorf("%s: %w", p.Endpoints[i], err)
+			return fmt.Errorf("%s: %w", endpoints[i], err)
 		}
 	}
 	return nil
@@ -438,10 +440,10 @@ func tailOf(path string) string {
 	return string(b)
 }
 
-// freePorts asks the kernel for n unused ports on 127.0.0.1. They are free when this returns, not
+// FreePorts asks the kernel for n unused ports on 127.0.0.1. They are free when this returns, not
 // reserved: another process may take one before the server binds it, which start handles by
 // retrying.
-func freePorts(n int) ([]int, error) {
+func FreePorts(n int) ([]int, error) {
 	var ports []int
 	var lns []net.Listener
 	defer func() {

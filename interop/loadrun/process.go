@@ -3,9 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"etcdwalk/interop/harness"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
@@ -59,26 +59,6 @@ func build(modDir, dir, name, pkg string) (string, error) {
 		return "", fmt.Errorf("go build %s: %v\n%s", pkg, err, output)
 	}
 	return out, nil
-}
-
-// freePorts returns n ports that were free a moment ago on 127.0.0.1.
-func freePorts(n int) ([]int, error) {
-	var ports []int
-	var lns []net.Listener
-	defer func() {
-		for _, ln := range lns {
-			ln.Close()
-		}
-	}()
-	for range n {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		lns = append(lns, ln)
-		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
 }
 
 // server is what one round measures: a fresh deployment of one side of the comparison. It is
@@ -152,7 +132,7 @@ func localURLs(ports []int) []string {
 // together (a new cluster serves clients only once a majority has met) and the call returns once
 // every member answers a Get and, with more than one, names the same leader.
 func startEtcd(bin, workDir, name string, members int) (*server, error) {
-	ports, err := freePorts(2 * members)
+	ports, err := harness.FreePorts(2 * members)
 	if err != nil {
 		return nil, err
 	}
@@ -184,7 +164,7 @@ func startEtcd(bin, workDir, name string, members int) (*server, error) {
 // startOurs starts one of our chapter servers with its defaults, in a data directory of its own:
 // one member, or for a cluster server every member (one client URL each) in the one process.
 func startOurs(bin, workDir, name string, members int, clusterServer bool) (*server, error) {
-	ports, err := freePorts(members)
+	ports, err := harness.FreePorts(members)
 	if err != nil {
 		return nil, err
 	}
@@ -251,7 +231,7 @@ func (s *server) waitReady() error {
 	}
 	deadline := time.Now().Add(readyTimeout)
 	for {
-		err := s.probe(clients)
+		err := harness.ProbeReady(clients, s.endpoints, len(clients) > 1)
 		if err == nil {
 			return nil
 		}
@@ -267,33 +247,6 @@ func (s *server) waitReady() error {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-// probe is one round of waitReady's checks, on clients (one per endpoint, in order).
-func (s *server) probe(clients []*clientv3.Client) error {
-	var leader uint64
-	for i, cli := range clients {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		_, err := cli.Get(ctx, "loadrun-ready-probe")
-		if err == nil && len(clients) > 1 {
-			var st *clientv3.StatusResponse
-			st, err = cli.Status(ctx, s.endpoints[i])
-			switch {
-			case err != nil:
-			case st.Leader == 0:
-				err = errors.New("knows no leader yet")
-			case i > 0 && st.Leader != leader:
-				err = fmt.Errorf("names leader %x, but %s names %x", st.Leader, s.endpoints[0], leader)
-			default:
-				leader = st.Leader
-			}
-		}
-		cancel()
-		if err != nil {
-			return fmt.Errorf("%s: %w", s.endpoints[i], err)
-		}
-	}
-	return nil
 }
 
 func client(endpoints ...string) (*clientv3.Client, error) {
