@@ -2,9 +2,6 @@ package server
 
 import (
 	"context"
-	"crypto/sha1"
-	"encoding/binary"
-	"strings"
 
 	pb "etcdwalk/chapters/01-rpc/api/etcdserverpb"
 
@@ -16,24 +13,6 @@ import (
 const Version = "3.6.0"
 
 const minDBSize = 4096
-
-// memberID derives a member ID the way etcd's membership.NewMember does: the first 8 bytes of the
-// SHA-1 of the member's URLs followed by the cluster token. A single member without peers has no
-// peer URLs, so its client URLs stand in.
-func memberID(urls []string, clusterToken string) uint64 {
-	sum := sha1.Sum([]byte(strings.Join(urls, "") + clusterToken))
-	return binary.BigEndian.Uint64(sum[:8])
-}
-
-// clusterID derives the cluster ID from its members' IDs, as etcd's RaftCluster.genID does.
-func clusterID(memberIDs ...uint64) uint64 {
-	b := make([]byte, 8*len(memberIDs))
-	for i, id := range memberIDs {
-		binary.BigEndian.PutUint64(b[8*i:], id)
-	}
-	sum := sha1.Sum(b)
-	return binary.BigEndian.Uint64(sum[:8])
-}
 
 // clusterServer answers MemberList with the one member there is.
 type clusterServer struct {

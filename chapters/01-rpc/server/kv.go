@@ -12,9 +12,6 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-// maxTxnOps is etcd's default limit on the operations of one txn (--max-txn-ops).
-const maxTxnOps = 128
-
 // kvServer implements the generated pb.KVServer. Like etcd's v3rpc kvServer, each handler validates
 // the request, does the work, and fills the response header; here "the work" is a few lines on a
 // map instead of a call into EtcdServer.

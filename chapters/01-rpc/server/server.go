@@ -4,6 +4,8 @@ import (
 	"log/slog"
 
 	pb "etcdwalk/chapters/01-rpc/api/etcdserverpb"
+	"etcdwalk/chapters/01-rpc/config"
+	"etcdwalk/chapters/01-rpc/etcdserver/api/membership"
 	"etcdwalk/chapters/01-rpc/pkg/traceutil"
 
 	"google.golang.org/grpc"
@@ -20,14 +22,6 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// etcd's default --max-request-bytes, and the room it adds for gRPC framing when it sets the gRPC
-// server's receive limit (embed.DefaultMaxRequestBytes, v3rpc's grpcOverheadBytes). A larger
-// message is refused by gRPC itself, with the same error as from etcd.
-const (
-	maxRequestBytes   = 1536 * 1024
-	grpcOverheadBytes = 512 * 1024
-)
-
 // NewGRPCServer returns a gRPC server with chapter 01's KV, Cluster and Maintenance services
 // registered over one fresh in-memory store, like etcd's v3rpc.Server registers its services on
 // the grpc.Server it builds. The caller serves it on listeners and stops it.
@@ -35,8 +29,9 @@ func NewGRPCServer(cfg Config, opts ...grpc.ServerOption) *grpc.Server {
 	if cfg.Name == "" {
 		cfg.Name = "default"
 	}
-	mid := memberID(cfg.ClientURLs, "etcd-cluster")
-	hdr := header{clusterID: clusterID(mid), memberID: mid}
+	// With no peers, the client URLs stand in for the peer URLs.
+	mid := membership.ComputeMemberID(cfg.ClientURLs, "etcd-cluster")
+	hdr := header{clusterID: membership.ComputeClusterID([]uint64{mid}), memberID: mid}
 	st := newMemStore()
 
 	if cfg.Trace {
@@ -46,7 +41,9 @@ func NewGRPCServer(cfg Config, opts ...grpc.ServerOption) *grpc.Server {
 		}
 		opts = append(opts, grpc.ChainUnaryInterceptor(traceutil.UnaryServerInterceptor(lg)))
 	}
-	opts = append([]grpc.ServerOption{grpc.MaxRecvMsgSize(maxRequestBytes + grpcOverheadBytes)}, opts...)
+	// etcd's gRPC receive limit for its default --max-request-bytes: a larger message is refused
+	// by gRPC itself, with the same error as from etcd.
+	opts = append([]grpc.ServerOption{grpc.MaxRecvMsgSize(config.Limits{}.WithDefaults().MaxRecvMsgSize())}, opts...)
 	gs := grpc.NewServer(opts...)
 	pb.RegisterKVServer(gs, newKVServer(hdr, st))
 	pb.RegisterClusterServer(gs, &clusterServer{hdr: hdr, st: st, member: &pb.Member{

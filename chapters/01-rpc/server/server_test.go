@@ -98,10 +98,3 @@ func TestHeaderIdentifiesMember(t *testing.T) {
 	require.Equal(t, Version, st.Version)
 	require.GreaterOrEqual(t, st.DbSize, int64(minDBSize), "etcdctl's endpoint status table divides by dbSize")
 }
-
-func TestIDsAreStableAndDistinct(t *testing.T) {
-	a := memberID([]string{"http://127.0.0.1:2379"}, "etcd-cluster")
-	require.Equal(t, a, memberID([]string{"http://127.0.0.1:2379"}, "etcd-cluster"), "the same member must get the same ID on every start")
-	require.NotEqual(t, a, memberID([]string{"http://127.0.0.1:22379"}, "etcd-cluster"), "members at different URLs need different IDs")
-	require.NotEqual(t, clusterID(a), clusterID(a, 1), "the cluster ID depends on the members")
-}

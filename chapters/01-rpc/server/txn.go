@@ -6,6 +6,7 @@ import (
 
 	pb "etcdwalk/chapters/01-rpc/api/etcdserverpb"
 	"etcdwalk/chapters/01-rpc/api/v3rpc/rpctypes"
+	"etcdwalk/chapters/01-rpc/config"
 	"etcdwalk/chapters/01-rpc/pkg/traceutil"
 )
 
@@ -13,7 +14,7 @@ import (
 // as one write. This chapter serves flat transactions (Range, Put, DeleteRange operations); a txn
 // nested inside a txn is refused with Unimplemented until chapter 02.
 func (s *kvServer) Txn(ctx context.Context, r *pb.TxnRequest) (*pb.TxnResponse, error) {
-	if err := checkTxnRequest(r, maxTxnOps); err != nil {
+	if err := checkTxnRequest(r, config.DefaultMaxTxnOps); err != nil {
 		return nil, err
 	}
 	for _, op := range slices.Concat(r.Success, r.Failure) {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"etcdwalk/chapters/01-rpc/config"
 	"testing"
 
 	pb "etcdwalk/chapters/01-rpc/api/etcdserverpb"
@@ -43,7 +44,7 @@ func TestTxn(t *testing.T) {
 }
 
 func TestTxnErrors(t *testing.T) {
-	tooMany := make([]*pb.RequestOp, maxTxnOps+1)
+	tooMany := make([]*pb.RequestOp, config.DefaultMaxTxnOps+1)
 	for i := range tooMany {
 		tooMany[i] = putOp(string(rune('a'+i%26))+string(rune('a'+i/26)), "v")
 	}
@@ -87,7 +88,7 @@ func TestTxnAllowedShapes(t *testing.T) {
 		{"overlapping deletes", &pb.TxnRequest{Success: []*pb.RequestOp{delOp("a", "c"), delOp("b", "d")}}},
 		{"the same key in both branches", &pb.TxnRequest{Success: []*pb.RequestOp{putOp("k", "1")}, Failure: []*pb.RequestOp{putOp("k", "2")}}},
 		{"128 operations", &pb.TxnRequest{Success: func() []*pb.RequestOp {
-			ops := make([]*pb.RequestOp, maxTxnOps)
+			ops := make([]*pb.RequestOp, config.DefaultMaxTxnOps)
 			for i := range ops {
 				ops[i] = delOp("k", "")
 			}

@@ -2,56 +2,32 @@ package etcdserver
 
 import (
 	"context"
-	"crypto/sha1"
-	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 
 	pb "etcdwalk/chapters/01-rpc/api/etcdserverpb"
+	"etcdwalk/chapters/01-rpc/config"
+	"etcdwalk/chapters/01-rpc/etcdserver/api/membership"
 	"etcdwalk/chapters/01-rpc/pkg/traceutil"
 	"etcdwalk/chapters/02-kvserver/etcdserver/errors"
 	"etcdwalk/chapters/02-kvserver/etcdserver/txn"
 	"etcdwalk/chapters/02-kvserver/storage/backend"
+	"etcdwalk/chapters/02-kvserver/storage/datadir"
 	"etcdwalk/chapters/02-kvserver/storage/mvcc"
 
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 )
 
-// Defaults of etcd's flags (embed.DefaultMaxTxnOps, embed.DefaultMaxRequestBytes,
-// storage.DefaultQuotaBytes).
-const (
-	DefaultMaxTxnOps       = 128
-	DefaultMaxRequestBytes = 1536 * 1024
-	DefaultQuotaBytes      = 2 << 30
-)
-
-// RaftKV is what kvServer needs from the server below it (etcd's v3_server.go RaftKV). Chapter 02
-// implements it by applying at once; chapter 03 by proposing through raft.
-type RaftKV interface {
-	Range(ctx context.Context, r *pb.RangeRequest) (*pb.RangeResponse, error)
-	Put(ctx context.Context, r *pb.PutRequest) (*pb.PutResponse, error)
-	DeleteRange(ctx context.Context, r *pb.DeleteRangeRequest) (*pb.DeleteRangeResponse, error)
-	Txn(ctx context.Context, r *pb.TxnRequest) (*pb.TxnResponse, error)
-	Compact(ctx context.Context, r *pb.CompactionRequest) (*pb.CompactionResponse, error)
-}
-
 // ServerConfig is the part of etcd's config.ServerConfig this chapter uses.
 type ServerConfig struct {
-	Name            string
-	DataDir         string
-	ClientURLs      []string
-	MaxTxnOps       uint
-	MaxRequestBytes uint
-	// QuotaBackendBytes: 0 means DefaultQuotaBytes, negative means no quota (as etcd).
-	QuotaBackendBytes int64
+	Name       string
+	DataDir    string
+	ClientURLs []string
+	config.Limits
 }
-
-// BackendPath is where etcd keeps its bbolt file inside the data directory.
-func (c *ServerConfig) BackendPath() string { return filepath.Join(c.DataDir, "member", "snap", "db") }
 
 // EtcdServer serves KV requests for one member.
 type EtcdServer struct {
@@ -68,19 +44,12 @@ type EtcdServer struct {
 // NewServer opens (or creates) the data directory and the store in it. Whatever was acknowledged
 // before a crash is there again: the index is rebuilt from bbolt.
 func NewServer(cfg ServerConfig) (*EtcdServer, error) {
-	if cfg.MaxTxnOps == 0 {
-		cfg.MaxTxnOps = DefaultMaxTxnOps
-	}
-	if cfg.MaxRequestBytes == 0 {
-		cfg.MaxRequestBytes = DefaultMaxRequestBytes
-	}
-	if cfg.QuotaBackendBytes == 0 {
-		cfg.QuotaBackendBytes = DefaultQuotaBytes
-	}
-	if err := os.MkdirAll(filepath.Dir(cfg.BackendPath()), 0o700); err != nil {
+	cfg.Limits = cfg.Limits.WithDefaults()
+	path := datadir.ToBackendFileName(cfg.DataDir)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("etcdserver: create data dir: %w", err)
 	}
-	be, err := backend.Open(cfg.BackendPath())
+	be, err := backend.Open(path)
 	if err != nil {
 		return nil, err
 	}
@@ -89,39 +58,17 @@ func NewServer(cfg ServerConfig) (*EtcdServer, error) {
 		be.Close()
 		return nil, err
 	}
-	mid := memberID(cfg.ClientURLs, "etcd-cluster")
-	return &EtcdServer{Cfg: cfg, be: be, kv: kv, memberID: mid, clusterID: clusterID(mid)}, nil
-}
-
-// memberID and clusterID derive IDs as etcd's membership package does (SHA-1 of the member's URLs
-// and cluster token; SHA-1 of the sorted member IDs). With no peers yet, the client URLs stand in
-// for the peer URLs.
-func memberID(urls []string, token string) uint64 {
-	sum := sha1.Sum([]byte(strings.Join(urls, "") + token))
-	return binary.BigEndian.Uint64(sum[:8])
-}
-
-func clusterID(ids ...uint64) uint64 {
-	b := make([]byte, 8*len(ids))
-	for i, id := range ids {
-		binary.BigEndian.PutUint64(b[8*i:], id)
-	}
-	sum := sha1.Sum(b)
-	return binary.BigEndian.Uint64(sum[:8])
+	// With no peers yet, the client URLs stand in for the peer URLs.
+	mid := membership.ComputeMemberID(cfg.ClientURLs, "etcd-cluster")
+	return &EtcdServer{Cfg: cfg, be: be, kv: kv, memberID: mid, clusterID: membership.ComputeClusterID([]uint64{mid})}, nil
 }
 
 func (s *EtcdServer) MemberID() uint64  { return s.memberID }
 func (s *EtcdServer) ClusterID() uint64 { return s.clusterID }
 func (s *EtcdServer) KV() *mvcc.Store   { return s.kv }
 
-// BackendSizer is the backend as the quota and Status see it.
-type BackendSizer interface {
-	Size() int64
-	SizeInUse() int64
-}
-
-// Backend is the bbolt backend, as the gRPC layer sees it.
-func (s *EtcdServer) Backend() BackendSizer { return s.be }
+// Backend is the bbolt backend, whose size the quota and Status report.
+func (s *EtcdServer) Backend() *backend.Backend { return s.be }
 
 // Term is the raft term; there is no raft yet.
 func (s *EtcdServer) Term() uint64 { return 0 }
@@ -130,9 +77,7 @@ func (s *EtcdServer) Term() uint64 { return 0 }
 func (s *EtcdServer) Rev() int64 { return s.kv.Rev() }
 
 // Limits returns --max-txn-ops, --max-request-bytes and --quota-backend-bytes.
-func (s *EtcdServer) Limits() (uint, uint, int64) {
-	return s.Cfg.MaxTxnOps, s.Cfg.MaxRequestBytes, s.Cfg.QuotaBackendBytes
-}
+func (s *EtcdServer) Limits() config.Limits { return s.Cfg.Limits }
 
 // Members lists the one member there is.
 func (s *EtcdServer) Members() []*pb.Member {

@@ -1,6 +1,7 @@
 package etcdserver
 
 import (
+	"etcdwalk/chapters/01-rpc/config"
 	"strings"
 	"testing"
 
@@ -20,10 +21,10 @@ func TestRaftEntrySizeMatchesEtcdsLimit(t *testing.T) {
 	put := func(l int) *pb.PutRequest {
 		return &pb.PutRequest{Key: []byte("big"), Value: []byte(strings.Repeat("x", l))}
 	}
-	require.Equal(t, DefaultMaxRequestBytes, RaftEntrySize(put(1572837)))
-	require.Equal(t, DefaultMaxRequestBytes+1, RaftEntrySize(put(1572838)))
+	require.Equal(t, config.DefaultMaxRequestBytes, RaftEntrySize(put(1572837)))
+	require.Equal(t, config.DefaultMaxRequestBytes+1, RaftEntrySize(put(1572838)))
 
-	s := &EtcdServer{Cfg: ServerConfig{MaxRequestBytes: DefaultMaxRequestBytes}}
+	s := &EtcdServer{Cfg: ServerConfig{Limits: config.Limits{MaxRequestBytes: config.DefaultMaxRequestBytes}}}
 	require.NoError(t, s.checkRequestSize(put(1572837)))
 	require.Error(t, s.checkRequestSize(put(1572838)))
 }

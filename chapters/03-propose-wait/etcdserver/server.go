@@ -17,7 +17,7 @@ import (
 	"time"
 
 	pb "etcdwalk/chapters/01-rpc/api/etcdserverpb"
-	ch02 "etcdwalk/chapters/02-kvserver/etcdserver"
+	"etcdwalk/chapters/01-rpc/config"
 	"etcdwalk/chapters/02-kvserver/storage/backend"
 	"etcdwalk/chapters/02-kvserver/storage/mvcc"
 	"etcdwalk/chapters/03-propose-wait/pkg/idutil"
@@ -58,9 +58,7 @@ type ServerConfig struct {
 	// RequestTimeout overrides etcd's ReqTimeout (5s + 2 election timeouts), for tests.
 	RequestTimeout time.Duration
 
-	MaxTxnOps         uint
-	MaxRequestBytes   uint
-	QuotaBackendBytes int64
+	config.Limits
 }
 
 // ReqTimeout is how long a proposal may wait for its result (etcd's ServerConfig.ReqTimeout).
@@ -129,15 +127,7 @@ func NewServer(cfg ServerConfig, net *transport.Network) (*EtcdServer, error) {
 	if cfg.ElectionTicks == 0 {
 		cfg.ElectionTicks = 10
 	}
-	if cfg.MaxTxnOps == 0 {
-		cfg.MaxTxnOps = ch02.DefaultMaxTxnOps
-	}
-	if cfg.MaxRequestBytes == 0 {
-		cfg.MaxRequestBytes = ch02.DefaultMaxRequestBytes
-	}
-	if cfg.QuotaBackendBytes == 0 {
-		cfg.QuotaBackendBytes = ch02.DefaultQuotaBytes
-	}
+	cfg.Limits = cfg.Limits.WithDefaults()
 	var self *Member
 	ids := make([]uint64, 0, len(cfg.Members))
 	for i := range cfg.Members {
@@ -287,11 +277,8 @@ func (s *EtcdServer) Stopping() <-chan struct{}         { return s.stopping }
 // SetReadNotify installs the barrier Range waits on before a linearizable read (chapter 04).
 func (s *EtcdServer) SetReadNotify(f func(ctx context.Context) error) { s.readNotify = f }
 
-func (s *EtcdServer) Backend() ch02.BackendSizer { return s.be }
-
-func (s *EtcdServer) Limits() (uint, uint, int64) {
-	return s.Cfg.MaxTxnOps, s.Cfg.MaxRequestBytes, s.Cfg.QuotaBackendBytes
-}
+func (s *EtcdServer) Backend() *backend.Backend { return s.be }
+func (s *EtcdServer) Limits() config.Limits     { return s.Cfg.Limits }
 
 // Members lists the members sorted by ID, as etcd's RaftCluster.Members does.
 func (s *EtcdServer) Members() []*pb.Member {

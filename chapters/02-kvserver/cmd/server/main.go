@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"etcdwalk/chapters/01-rpc/config"
 	"fmt"
 	"log/slog"
 	"os"
@@ -21,8 +22,8 @@ func run(args []string) error {
 	listen := fs.String("listen-client-urls", "http://localhost:2379", "comma-separated URLs to listen on for client traffic")
 	advertise := fs.String("advertise-client-urls", "", "comma-separated client URLs to advertise to clients (default: --listen-client-urls)")
 	quota := fs.Int64("quota-backend-bytes", 0, "refuse writes once the backend would grow past this many bytes (0: 2 GiB, negative: no quota)")
-	maxTxnOps := fs.Uint("max-txn-ops", etcdserver.DefaultMaxTxnOps, "maximum number of operations permitted in a transaction")
-	maxReqBytes := fs.Uint("max-request-bytes", etcdserver.DefaultMaxRequestBytes, "maximum client request size in bytes the server will accept")
+	maxTxnOps := fs.Uint("max-txn-ops", config.DefaultMaxTxnOps, "maximum number of operations permitted in a transaction")
+	maxReqBytes := fs.Uint("max-request-bytes", config.DefaultMaxRequestBytes, "maximum client request size in bytes the server will accept")
 	trace := fs.Bool("trace", false, "log every request's steps through the layers, with durations")
 	if err := serve.Parse(fs, args); err != nil {
 		return err
@@ -48,7 +49,7 @@ func run(args []string) error {
 	lg := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	s, err := etcdserver.NewServer(etcdserver.ServerConfig{
 		Name: *name, DataDir: *dataDir, ClientURLs: strings.Split(adv, ","),
-		MaxTxnOps: *maxTxnOps, MaxRequestBytes: *maxReqBytes, QuotaBackendBytes: *quota,
+		Limits: config.Limits{MaxTxnOps: *maxTxnOps, MaxRequestBytes: *maxReqBytes, QuotaBackendBytes: *quota},
 	})
 	if err != nil {
 		return err

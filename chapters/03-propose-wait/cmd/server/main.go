@@ -11,8 +11,8 @@ import (
 	"syscall"
 	"time"
 
+	"etcdwalk/chapters/01-rpc/config"
 	"etcdwalk/chapters/01-rpc/pkg/serve"
-	ch02 "etcdwalk/chapters/02-kvserver/etcdserver"
 	"etcdwalk/chapters/03-propose-wait/cluster"
 	"etcdwalk/chapters/03-propose-wait/etcdserver"
 )
@@ -28,8 +28,8 @@ func run(args []string) error {
 	heartbeat := fs.Uint("heartbeat-interval", 100, "time (in milliseconds) of a heartbeat interval")
 	election := fs.Uint("election-timeout", 1000, "time (in milliseconds) for an election to timeout")
 	quota := fs.Int64("quota-backend-bytes", 0, "refuse writes once a backend would grow past this many bytes (0: 2 GiB, negative: no quota)")
-	maxTxnOps := fs.Uint("max-txn-ops", ch02.DefaultMaxTxnOps, "maximum number of operations permitted in a transaction")
-	maxReqBytes := fs.Uint("max-request-bytes", ch02.DefaultMaxRequestBytes, "maximum client request size in bytes the server will accept")
+	maxTxnOps := fs.Uint("max-txn-ops", config.DefaultMaxTxnOps, "maximum number of operations permitted in a transaction")
+	maxReqBytes := fs.Uint("max-request-bytes", config.DefaultMaxRequestBytes, "maximum client request size in bytes the server will accept")
 	trace := fs.Bool("trace", false, "log every request's steps through the layers, with durations")
 	if err := serve.Parse(fs, args); err != nil {
 		return err
@@ -57,7 +57,7 @@ func run(args []string) error {
 		NamePrefix: *name, ClientURLs: urls, DataDir: *dataDir, Trace: *trace, Logger: lg,
 		Server: etcdserver.ServerConfig{
 			TickMs: *heartbeat, ElectionTicks: int(*election / *heartbeat),
-			MaxTxnOps: *maxTxnOps, MaxRequestBytes: *maxReqBytes, QuotaBackendBytes: *quota,
+			Limits: config.Limits{MaxTxnOps: *maxTxnOps, MaxRequestBytes: *maxReqBytes, QuotaBackendBytes: *quota},
 		},
 	})
 	if err != nil {

@@ -5,24 +5,32 @@ import (
 	"log/slog"
 
 	pb "etcdwalk/chapters/01-rpc/api/etcdserverpb"
+	"etcdwalk/chapters/01-rpc/config"
 	"etcdwalk/chapters/01-rpc/pkg/traceutil"
-	"etcdwalk/chapters/02-kvserver/etcdserver"
+	"etcdwalk/chapters/02-kvserver/storage/backend"
 
 	"google.golang.org/grpc"
 )
 
-// grpcOverheadBytes is the room etcd adds to --max-request-bytes for gRPC framing when it sets the
-// gRPC server's receive limit.
-const grpcOverheadBytes = 512 * 1024
+// RaftKV is what kvServer needs from the server below it (etcd's v3_server.go RaftKV). Chapter 02
+// implements it by applying at once; chapter 03 by proposing through raft. It lives here, next to
+// its only user, so that a later chapter's server implements it without linking chapter 02's.
+type RaftKV interface {
+	Range(ctx context.Context, r *pb.RangeRequest) (*pb.RangeResponse, error)
+	Put(ctx context.Context, r *pb.PutRequest) (*pb.PutResponse, error)
+	DeleteRange(ctx context.Context, r *pb.DeleteRangeRequest) (*pb.DeleteRangeResponse, error)
+	Txn(ctx context.Context, r *pb.TxnRequest) (*pb.TxnResponse, error)
+	Compact(ctx context.Context, r *pb.CompactionRequest) (*pb.CompactionResponse, error)
+}
 
 // ServerView is what the gRPC layer needs from an EtcdServer: chapter 02's applies requests
 // directly, chapter 03's through raft, and both provide this.
 type ServerView interface {
-	etcdserver.RaftKV
+	RaftKV
 	HeaderSource
 	// Limits are --max-txn-ops, --max-request-bytes and --quota-backend-bytes.
-	Limits() (maxTxnOps, maxRequestBytes uint, quotaBytes int64)
-	Backend() etcdserver.BackendSizer
+	Limits() config.Limits
+	Backend() *backend.Backend
 	Members() []*pb.Member
 	// Status fills what a Status response says about the member's raft and backend.
 	Status() *pb.StatusResponse
@@ -31,13 +39,13 @@ type ServerView interface {
 // Server returns a gRPC server with the KV (behind the quota), Cluster and Maintenance services of
 // s registered, like etcd's v3rpc.Server. With trace set, every request's steps are logged to lg.
 func Server(s ServerView, trace bool, lg *slog.Logger, opts ...grpc.ServerOption) *grpc.Server {
-	maxTxnOps, maxRequestBytes, quota := s.Limits()
-	opts = append([]grpc.ServerOption{grpc.MaxRecvMsgSize(int(maxRequestBytes) + grpcOverheadBytes)}, opts...)
+	l := s.Limits()
+	opts = append([]grpc.ServerOption{grpc.MaxRecvMsgSize(l.MaxRecvMsgSize())}, opts...)
 	if trace {
 		opts = append(opts, grpc.ChainUnaryInterceptor(traceutil.UnaryServerInterceptor(lg)))
 	}
 	gs := grpc.NewServer(opts...)
-	pb.RegisterKVServer(gs, NewQuotaKVServer(NewKVServer(s, s, maxTxnOps), s.Backend(), quota))
+	pb.RegisterKVServer(gs, NewQuotaKVServer(NewKVServer(s, s, l.MaxTxnOps), s.Backend(), l.QuotaBackendBytes))
 	pb.RegisterClusterServer(gs, &clusterServer{hdr: newHeader(s), s: s})
 	pb.RegisterMaintenanceServer(gs, &maintenanceServer{hdr: newHeader(s), s: s})
 	return gs
@@ -71,8 +79,7 @@ func (ms *maintenanceServer) Status(context.Context, *pb.StatusRequest) (*pb.Sta
 	resp.Header = &pb.ResponseHeader{}
 	resp.Version = Version
 	resp.DbSize, resp.DbSizeInUse = ms.s.Backend().Size(), ms.s.Backend().SizeInUse()
-	_, _, quota := ms.s.Limits()
-	resp.DbSizeQuota = max(quota, 0)
+	resp.DbSizeQuota = max(ms.s.Limits().QuotaBackendBytes, 0)
 	ms.hdr.fill(resp.Header)
 	return resp, nil
 }

@@ -6,7 +6,6 @@ import (
 	pb "etcdwalk/chapters/01-rpc/api/etcdserverpb"
 	"etcdwalk/chapters/01-rpc/api/v3rpc/rpctypes"
 	"etcdwalk/chapters/01-rpc/pkg/traceutil"
-	"etcdwalk/chapters/02-kvserver/etcdserver"
 )
 
 // kvServer implements pb.KVServer the way etcd's does: validate, delegate to RaftKV, convert the
@@ -14,12 +13,12 @@ import (
 type kvServer struct {
 	pb.UnimplementedKVServer
 	hdr       header
-	kv        etcdserver.RaftKV
+	kv        RaftKV
 	maxTxnOps int
 }
 
 // NewKVServer returns the KV service over kv, stamping headers from hs.
-func NewKVServer(hs HeaderSource, kv etcdserver.RaftKV, maxTxnOps uint) pb.KVServer {
+func NewKVServer(hs HeaderSource, kv RaftKV, maxTxnOps uint) pb.KVServer {
 	return &kvServer{hdr: newHeader(hs), kv: kv, maxTxnOps: int(maxTxnOps)}
 }
 

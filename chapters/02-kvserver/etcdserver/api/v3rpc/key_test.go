@@ -3,6 +3,7 @@ package v3rpc
 import (
 	"context"
 	"errors"
+	"etcdwalk/chapters/01-rpc/config"
 	"fmt"
 	"net"
 	"strings"
@@ -132,7 +133,7 @@ func TestQuotaRefusesWritesThatDoNotFit(t *testing.T) {
 
 // TestServerEndToEnd drives the whole chapter over gRPC: kvServer, quota, EtcdServer, store.
 func TestServerEndToEnd(t *testing.T) {
-	s, err := etcdserver.NewServer(etcdserver.ServerConfig{Name: "t", DataDir: t.TempDir(), ClientURLs: []string{"http://127.0.0.1:2379"}, MaxRequestBytes: 1024})
+	s, err := etcdserver.NewServer(etcdserver.ServerConfig{Name: "t", DataDir: t.TempDir(), ClientURLs: []string{"http://127.0.0.1:2379"}, Limits: config.Limits{MaxRequestBytes: 1024}})
 	require.NoError(t, err)
 	gs := Server(s, false, nil)
 	lis := bufconn.Listen(1 << 20)
@@ -170,5 +171,5 @@ func TestServerEndToEnd(t *testing.T) {
 	st, err := pb.NewMaintenanceClient(conn).Status(ctx, &pb.StatusRequest{})
 	require.NoError(t, err)
 	require.Positive(t, st.DbSize, "Status reports the bbolt file size")
-	require.Equal(t, int64(etcdserver.DefaultQuotaBytes), st.DbSizeQuota)
+	require.Equal(t, int64(config.DefaultQuotaBytes), st.DbSizeQuota)
 }
