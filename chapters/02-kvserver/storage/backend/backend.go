@@ -28,14 +28,18 @@ var ErrClosed = errors.New("backend: closed")
 // no WAL yet, so bbolt's commit is what makes a write durable, and a write is acknowledged only
 // after the commit that carries it (WaitCommit). To keep that fast the committer does group commit:
 // whoever writes while a commit is in progress lands in the next batch, and one fsync then makes
-// all of them durable together.
+// all of them durable together. BackendConfig adds etcd's own policy (BatchInterval, BatchLimit)
+// on top, for the chapter that has a WAL.
 type Backend struct {
 	db *bolt.DB
 
-	mu    sync.Mutex            // the batch tx lock (etcd's batchTx.Lock): held while writing and committing
-	tx    *bolt.Tx              // the open write transaction
-	dirty bool                  // tx holds writes not yet committed
-	cur   atomic.Pointer[batch] // what writers of tx will wait for; swapped under mu
+	batchInterval time.Duration // see BackendConfig
+	batchLimit    int
+
+	mu      sync.Mutex            // the batch tx lock (etcd's batchTx.Lock): held while writing and committing
+	tx      *bolt.Tx              // the open write transaction
+	pending int                   // writes in tx not yet committed (etcd's batchTx.pending)
+	cur     atomic.Pointer[batch] // what writers of tx will wait for; swapped under mu
 
 	hooks []Hooks
 
@@ -58,8 +62,38 @@ type batch struct {
 
 func newBatch() *batch { return &batch{done: make(chan struct{})} }
 
-// Open opens (creating if needed) the bbolt file at path and starts the committer.
-func Open(path string) (*Backend, error) {
+// etcd's defaults for the batch policy (server/storage/backend/backend.go, and the flags
+// --backend-batch-interval and --backend-batch-limit): what a server with a WAL sets.
+const (
+	DefaultBatchInterval = 100 * time.Millisecond
+	DefaultBatchLimit    = 10000
+)
+
+// BackendConfig is what New opens a backend with (etcd's BackendConfig). Its zero commit policy
+// is this chapter's: the batch is committed when a writer waits for it (WaitCommit), at
+// ForceCommit and at Close, and never on its own. BatchInterval and BatchLimit add etcd's
+// triggers; a writer that waits is still served at once under every policy.
+type BackendConfig struct {
+	// Path is the bbolt file, created if missing.
+	Path string
+	// BatchInterval > 0 makes the committer also commit pending writes this long after the last
+	// timed commit, whether or not anyone waits for them.
+	BatchInterval time.Duration
+	// BatchLimit > 0 commits the batch in the Unlock that leaves it holding at least this many
+	// writes; every UnsafePut and UnsafeDelete counts one, as etcd counts them.
+	BatchLimit int
+}
+
+// Open opens (creating if needed) the bbolt file at path and starts the committer, with the commit
+// policy of this chapter (the zero BackendConfig).
+func Open(path string) (*Backend, error) { return New(BackendConfig{Path: path}) }
+
+// New opens the backend cfg describes and starts the committer (etcd's backend.New).
+func New(cfg BackendConfig) (*Backend, error) {
+	if cfg.BatchInterval < 0 || cfg.BatchLimit < 0 {
+		return nil, fmt.Errorf("backend: negative batch interval (%v) or limit (%d)", cfg.BatchInterval, cfg.BatchLimit)
+	}
+	path := cfg.Path
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout:         5 * time.Second, // another process holding the file: fail instead of hanging
 		InitialMmapSize: 1 << 30,         // address space only; avoids remapping (which blocks readers) as the file grows
@@ -87,7 +121,7 @@ func Open(path string) (*Backend, error) {
 		return nil, err
 	}
 	b := &Backend{
-		db: db, tx: tx,
+		db: db, tx: tx, batchInterval: cfg.BatchInterval, batchLimit: cfg.BatchLimit,
 		kick: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{}),
 	}
 	b.cur.Store(newBatch())
@@ -117,7 +151,13 @@ func (b *Backend) Lock() {
 	b.mu.Lock()
 }
 
+// Unlock commits the batch first if it has reached BatchLimit, as etcd's batchTx.Unlock does: the
+// writer that fills the batch pays for its commit, so a batch outgrows the limit by at most the
+// writes of one Lock..Unlock.
 func (b *Backend) Unlock() {
+	if b.batchLimit > 0 && b.pending >= b.batchLimit {
+		b.commitLocked()
+	}
 	b.writers.Add(-1)
 	b.mu.Unlock()
 }
@@ -129,7 +169,7 @@ func (b *Backend) UnsafePut(bucket, key, value []byte) {
 		// bugs of this program, not conditions a request can create.
 		panic(fmt.Sprintf("backend: put into %s: %v", bucket, err))
 	}
-	b.dirty = true
+	b.pending++
 }
 
 // UnsafeDelete deletes key from bucket in the batch. The caller holds Lock.
@@ -137,7 +177,7 @@ func (b *Backend) UnsafeDelete(bucket, key []byte) {
 	if err := b.tx.Bucket(bucket).Delete(key); err != nil {
 		panic(fmt.Sprintf("backend: delete from %s: %v", bucket, err))
 	}
-	b.dirty = true
+	b.pending++
 }
 
 // UnsafeGet reads key from bucket as the batch sees it (its own writes included). The caller holds
@@ -180,11 +220,22 @@ func (b *Backend) WaitCommit(ctx context.Context) error {
 }
 
 // committer commits the batch whenever a writer waits for it. Writers arriving during a commit
-// block on mu and then all land in the next batch: one fsync for the whole group.
+// block on mu and then all land in the next batch: one fsync for the whole group. With a
+// BatchInterval it also commits on a timer (etcd's backend.run), restarted after each timed commit.
 func (b *Backend) committer() {
 	defer close(b.stopped)
+	var timer *time.Timer
+	var tick <-chan time.Time // stays nil, and so never ready, without an interval
+	if b.batchInterval > 0 {
+		timer = time.NewTimer(b.batchInterval)
+		defer timer.Stop()
+		tick = timer.C
+	}
 	for {
 		select {
+		case <-tick:
+			b.commit()
+			timer.Reset(b.batchInterval)
 		case <-b.kick:
 			// Let the writers already queued for the batch write first: they then share this
 			// fsync instead of each waiting for one of their own. Bounded, so a steady stream
@@ -209,7 +260,7 @@ func (b *Backend) commit() {
 func (b *Backend) commitLocked() {
 	bt := b.cur.Load()
 	b.cur.Store(newBatch())
-	if b.dirty {
+	if b.pending > 0 {
 		for _, h := range b.hooks {
 			if h.PreCommit != nil {
 				h.PreCommit()
@@ -233,7 +284,7 @@ func (b *Backend) commitLocked() {
 			close(next.done)
 			b.cur.Store(next)
 		}
-		b.tx, b.dirty = tx, false
+		b.tx, b.pending = tx, 0
 	}
 	close(bt.done)
 }
