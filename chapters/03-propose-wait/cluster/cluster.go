@@ -7,6 +7,7 @@ import (
 	"net"
 	"path/filepath"
 
+	"etcdwalk/chapters/01-rpc/etcdserver/api/membership"
 	"etcdwalk/chapters/01-rpc/pkg/serve"
 	"etcdwalk/chapters/02-kvserver/etcdserver/api/v3rpc"
 	"etcdwalk/chapters/03-propose-wait/etcdserver"
@@ -44,9 +45,12 @@ func Start(cfg Config) (c *Cluster, err error) {
 	if cfg.NamePrefix == "" {
 		cfg.NamePrefix = "infra"
 	}
-	var members []etcdserver.Member
+	var members []membership.Member
 	for i, u := range cfg.ClientURLs {
-		members = append(members, etcdserver.NewMember(fmt.Sprintf("%s%d", cfg.NamePrefix, i+1), []string{u}, "etcd-cluster"))
+		// No peer URLs in this chapter: the client URL stands in for them in the ID.
+		members = append(members, membership.Member{
+			ID: membership.ComputeMemberID([]string{u}, "etcd-cluster"), Name: fmt.Sprintf("%s%d", cfg.NamePrefix, i+1), ClientURLs: []string{u},
+		})
 	}
 	c = &Cluster{Network: transport.NewNetwork()}
 	defer func() {
@@ -90,7 +94,6 @@ func (c *Cluster) Stop() error {
 	}
 	var errs []error
 	for _, s := range c.Members {
-		c.Network.Leave(s.ID())
 		errs = append(errs, s.Stop())
 	}
 	return errors.Join(errs...)

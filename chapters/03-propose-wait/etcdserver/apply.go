@@ -30,8 +30,9 @@ type pendingTrigger struct {
 }
 
 // run is the apply loop: it applies each batch of committed entries in order, on every member.
+// When it ends, for Stop or because storage failed, it shuts the member down.
 func (s *EtcdServer) run() {
-	defer close(s.done)
+	defer s.shutdown()
 	for {
 		select {
 		case ap := <-s.r.applyc:
@@ -44,50 +45,80 @@ func (s *EtcdServer) run() {
 					more = false
 				}
 			}
-			s.applyAll(ap)
+			if err := s.applyAll(ap); err != nil {
+				s.lg.Error("backend commit failed; the member stops", "member", s.Cfg.Name, "error", err)
+				s.err = err
+				return
+			}
+		case err := <-s.r.errorc:
+			s.err = err
+			return
 		case <-s.stopping:
 			return
 		}
 	}
 }
 
-// applyAll applies a batch, waits once until the store has it on disk, then triggers the waiting
-// proposers: nobody hears "done" about a write that is not durable, and one fsync serves the whole
-// batch.
-func (s *EtcdServer) applyAll(ap toApply) {
+// applyAll applies a batch, waits once until the store has it on disk, and only then publishes
+// the applied index, triggers applyWait and answers the waiting proposers: nobody hears "done"
+// about a write that is not durable, a reader waiting for index i sees every write up to i, and
+// one fsync serves the whole batch. A failed Sync is returned: it ends the member.
+func (s *EtcdServer) applyAll(ap toApply) error {
+	if len(ap.entries) == 0 {
+		return nil
+	}
 	received := time.Now()
 	var triggers []pendingTrigger
 	for i := range ap.entries {
 		e := &ap.entries[i]
-		if e.Index <= s.consistIndex.Load() {
-			continue // applied already: an entry is never applied twice
-		}
+		applied := e.Index <= s.consistIndex.Load() // the backend has it: an entry is never applied twice
 		switch e.Type {
 		case raftpb.EntryNormal:
+			if len(e.Data) == 0 {
+				// etcd notifies this at the top of applyEntryNormal: a new leader's empty entry
+				// is committed, so from now on it answers ReadIndex.
+				s.firstCommitInTerm.Notify()
+			}
+			if applied {
+				continue
+			}
 			if t, ok := s.applyEntryNormal(e); ok {
 				t.res.committedAt, t.res.appliedAt = received, time.Now()
 				triggers = append(triggers, t)
 			}
 		case raftpb.EntryConfChange:
+			// raft rebuilds its configuration from the log at every start, so a replayed conf
+			// change is applied to raft again (etcd's applyConfChange does so too).
 			var cc raftpb.ConfChange
 			if err := cc.Unmarshal(e.Data); err == nil {
 				s.r.ApplyConfChange(cc)
 			}
 		}
-		s.consistIndex.Store(e.Index)
-		s.appliedIndex.Store(e.Index)
+		if !applied {
+			s.consistIndex.Store(e.Index)
+		}
 	}
 	// Every member syncs, not only the one with waiters: reads see only durable revisions, so a
 	// follower that did not sync would keep serving its old state.
 	err := s.kv.Sync(context.Background())
 	synced := time.Now()
-	for _, t := range triggers {
-		if err != nil {
-			t.res = &applyResult{err: fmt.Errorf("etcdserver: backend commit: %w", err)}
+	if err != nil {
+		err = fmt.Errorf("etcdserver: backend commit: %w", err)
+		for _, t := range triggers {
+			s.w.Trigger(t.id, &applyResult{err: err, syncedAt: synced})
 		}
+		return err
+	}
+	last := ap.entries[len(ap.entries)-1].Index
+	if last > s.appliedIndex.Load() {
+		s.appliedIndex.Store(last)
+	}
+	s.applyWait.Trigger(last)
+	for _, t := range triggers {
 		t.res.syncedAt = synced
 		s.w.Trigger(t.id, t.res)
 	}
+	return nil
 }
 
 // applyV3 applies a request with chapter 02's apply layer (etcd's applierV3backend).

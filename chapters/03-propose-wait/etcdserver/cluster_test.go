@@ -8,6 +8,7 @@ import (
 	"time"
 
 	pb "etcdwalk/chapters/01-rpc/api/etcdserverpb"
+	"etcdwalk/chapters/01-rpc/etcdserver/api/membership"
 	"etcdwalk/chapters/03-propose-wait/pkg/wait"
 	"etcdwalk/chapters/03-propose-wait/transport"
 
@@ -49,27 +50,39 @@ type testCluster struct {
 	net     *transport.Network
 	members []*EtcdServer
 	waits   []*countingWait
+	logs    []*MemoryLog // each member's raft log, kept across a restart
+}
+
+func testMember(name, url string) membership.Member {
+	return membership.Member{ID: membership.ComputeMemberID([]string{url}, "test"), Name: name, ClientURLs: []string{url}}
+}
+
+// add wraps s's wait registry to count open registrations and adds s to the cluster.
+func (c *testCluster) add(s *EtcdServer) {
+	cw := &countingWait{Wait: s.w, open: map[uint64]bool{}}
+	s.w = cw
+	c.members = append(c.members, s)
+	c.waits = append(c.waits, cw)
 }
 
 // newTestCluster starts n members with fast raft timing: 10ms ticks, elections after 10 ticks.
 func newTestCluster(t *testing.T, n int, tweak func(*ServerConfig)) *testCluster {
 	t.Helper()
 	c := &testCluster{net: transport.NewNetwork()}
-	var members []Member
+	var members []membership.Member
 	for i := range n {
-		members = append(members, NewMember(fmt.Sprintf("m%d", i+1), []string{fmt.Sprintf("http://127.0.0.1:%d", 40000+i)}, "test"))
+		members = append(members, testMember(fmt.Sprintf("m%d", i+1), fmt.Sprintf("http://127.0.0.1:%d", 40000+i)))
 	}
 	for _, m := range members {
 		cfg := ServerConfig{Name: m.Name, DataDir: t.TempDir(), Members: members, TickMs: 10, ElectionTicks: 10, RequestTimeout: 3 * time.Second}
 		if tweak != nil {
 			tweak(&cfg)
 		}
-		s, err := NewServer(cfg, c.net)
+		log := NewMemoryLog()
+		s, err := NewServer(cfg, c.net, WithStorage(log.Opener()))
 		require.NoError(t, err)
-		cw := &countingWait{Wait: s.w, open: map[uint64]bool{}}
-		s.w = cw
-		c.members = append(c.members, s)
-		c.waits = append(c.waits, cw)
+		c.add(s)
+		c.logs = append(c.logs, log)
 	}
 	for _, s := range c.members {
 		s.Start()
@@ -244,17 +257,17 @@ func TestClusterApplyNeverAppliesAnEntryTwice(t *testing.T) {
 	_, err := s.Put(ctxT(t), &pb.PutRequest{Key: []byte("k"), Value: []byte("v")})
 	require.NoError(t, err)
 	rev := s.Rev()
-	entries, err := s.r.storage.Entries(1, s.AppliedIndex()+1, 1<<30)
+	entries, err := s.r.raftStorage.Entries(1, s.AppliedIndex()+1, 1<<30)
 	require.NoError(t, err)
-	s.applyAll(toApply{entries: entries}) // as if raft handed the same entries again
+	require.NoError(t, s.applyAll(toApply{entries: entries})) // as if raft handed the same entries again
 	require.Equal(t, rev, s.Rev(), "entries at or below the consistent index are skipped")
 }
 
 func TestClusterRefusesDataFromAnEarlierRun(t *testing.T) {
 	net := transport.NewNetwork()
-	m := NewMember("solo", []string{"http://127.0.0.1:1"}, "test")
+	m := testMember("solo", "http://127.0.0.1:1")
 	dir := t.TempDir()
-	cfg := ServerConfig{Name: "solo", DataDir: dir, Members: []Member{m}, TickMs: 10, ElectionTicks: 10}
+	cfg := ServerConfig{Name: "solo", DataDir: dir, Members: []membership.Member{m}, TickMs: 10, ElectionTicks: 10}
 	s, err := NewServer(cfg, net)
 	require.NoError(t, err)
 	s.Start()

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"etcdwalk/chapters/01-rpc/etcdserver/api/membership"
 	"etcdwalk/chapters/02-kvserver/etcdserver/errors"
 
 	"github.com/stretchr/testify/require"
@@ -16,12 +17,13 @@ import (
 type fakeTransport map[uint64]time.Time
 
 func (fakeTransport) Send([]raftpb.Message)             {}
+func (fakeTransport) Stop()                             {}
 func (f fakeTransport) ActiveSince(id uint64) time.Time { return f[id] }
 
 func TestParseProposeCtxErr(t *testing.T) {
 	start := time.Now()
 	before, after := start.Add(-time.Minute), start.Add(time.Second)
-	members := []Member{{ID: 1}, {ID: 2}, {ID: 3}}
+	members := []membership.Member{{ID: 1}, {ID: 2}, {ID: 3}}
 	tests := []struct {
 		name        string
 		err         error
@@ -45,7 +47,7 @@ func TestParseProposeCtxErr(t *testing.T) {
 			s := &EtcdServer{
 				Cfg: ServerConfig{TickMs: 100, ElectionTicks: 10, Members: members},
 				id:  1,
-				r:   &raftNode{transport: tt.links},
+				r:   &raftNode{raftNodeConfig: raftNodeConfig{transport: tt.links}},
 			}
 			s.r.lead.Store(tt.lead)
 			s.leadElectedTime = tt.leadElected

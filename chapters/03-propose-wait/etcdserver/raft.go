@@ -1,6 +1,8 @@
 package etcdserver
 
 import (
+	"fmt"
+	"log/slog"
 	"sync/atomic"
 	"time"
 
@@ -15,21 +17,27 @@ type toApply struct {
 	entries []raftpb.Entry
 }
 
-// raftNode runs raft for EtcdServer, as etcd's raftNode (server/etcdserver/raft.go): it ticks the
-// clock, and for every Ready it hands the committed entries to the apply loop, persists the new
-// entries and hard state, sends the messages, and calls Advance.
-//
-// Persisting means raft.MemoryStorage here: the log lives in memory until chapter 06 brings the WAL.
-type raftNode struct {
+// raftNodeConfig is what raftNode is built from (etcd's raftNodeConfig): raft itself, raft's
+// working log, the storage that makes it durable, and the transport to the peers. Chapter 06
+// passes a WAL as storage and a network transport; the Ready loop stays as it is.
+type raftNodeConfig struct {
+	lg *slog.Logger
 	raft.Node
-	storage   *raft.MemoryStorage
-	transport transport.Transporter
-	tick      time.Duration
+	raftStorage *raft.MemoryStorage
+	storage     Storage
+	heartbeat   time.Duration // one raft tick
+	transport   transport.Transporter
+}
+
+// raftNode runs raft for EtcdServer, as etcd's raftNode (server/etcdserver/raft.go): it ticks the
+// clock, and for every Ready it hands the committed entries to the apply loop, saves the hard
+// state and new entries, sends the messages, and calls Advance.
+type raftNode struct {
+	raftNodeConfig
 
 	applyc chan toApply
-	// readStateC carries ReadStates (answers to ReadIndex) to whoever reads them; chapter 04's
-	// linearizable read loop does. Only the newest is kept if nobody is reading.
-	readStateC chan raft.ReadState
+	// errorc carries the storage error that ends the member: etcd exits the process there.
+	errorc chan error
 
 	lead atomic.Uint64
 	term atomic.Uint64
@@ -41,73 +49,39 @@ type raftNode struct {
 // readyHandler is how raftNode tells EtcdServer about leadership and commits (etcd's
 // raftReadyHandler).
 type readyHandler struct {
-	// updateLeadership is told, when this member is leader, whether it has just become so.
+	// updateLeadership runs on every member whenever raft's soft state changes; newLeader says
+	// that a leader other than the previous one is now known.
 	updateLeadership     func(newLeader bool)
 	updateCommittedIndex func(index uint64)
 }
 
-func newRaftNode(n raft.Node, st *raft.MemoryStorage, tr transport.Transporter, tick time.Duration) *raftNode {
+func newRaftNode(cfg raftNodeConfig) *raftNode {
 	return &raftNode{
-		Node: n, storage: st, transport: tr, tick: tick,
+		raftNodeConfig: cfg,
 		// Buffered, so that raft keeps replicating while the apply loop applies and syncs the
 		// previous batches (etcd gets the same from its FIFO scheduler of apply jobs).
-		applyc:     make(chan toApply, 128),
-		readStateC: make(chan raft.ReadState, 1),
-		stopped:    make(chan struct{}),
-		done:       make(chan struct{}),
+		applyc:  make(chan toApply, 128),
+		errorc:  make(chan error, 1),
+		stopped: make(chan struct{}),
+		done:    make(chan struct{}),
 	}
 }
 
 func (r *raftNode) start(rh readyHandler) {
 	go func() {
 		defer close(r.done)
-		ticker := time.NewTicker(r.tick)
+		ticker := time.NewTicker(r.heartbeat)
 		defer ticker.Stop()
 		for {
 			select {
 			case <-ticker.C:
 				r.Tick()
 			case rd := <-r.Ready():
-				if rd.SoftState != nil {
-					lead := rd.SoftState.Lead
-					newLeader := lead != raft.None && r.lead.Load() != lead
-					r.lead.Store(lead)
-					if rd.RaftState == raft.StateLeader {
-						rh.updateLeadership(newLeader)
-					}
+				if err := r.handleReady(rd, rh); err != nil {
+					r.lg.Error("raft storage failed; the member stops", "error", err)
+					r.errorc <- err
+					return
 				}
-				if !raft.IsEmptyHardState(rd.HardState) {
-					r.term.Store(rd.HardState.Term)
-				}
-				if len(rd.ReadStates) != 0 {
-					select {
-					case r.readStateC <- rd.ReadStates[len(rd.ReadStates)-1]:
-					default: // an older one is still unread: replace it
-						select {
-						case <-r.readStateC:
-						default:
-						}
-						r.readStateC <- rd.ReadStates[len(rd.ReadStates)-1]
-					}
-				}
-				if n := len(rd.CommittedEntries); n > 0 {
-					rh.updateCommittedIndex(rd.CommittedEntries[n-1].Index)
-					select {
-					case r.applyc <- toApply{entries: rd.CommittedEntries}:
-					case <-r.stopped:
-						return
-					}
-				}
-				// Persist before sending: a vote or an append acknowledged to a peer must survive.
-				if !raft.IsEmptySnap(rd.Snapshot) {
-					_ = r.storage.ApplySnapshot(rd.Snapshot)
-				}
-				if !raft.IsEmptyHardState(rd.HardState) {
-					_ = r.storage.SetHardState(rd.HardState)
-				}
-				_ = r.storage.Append(rd.Entries)
-				r.transport.Send(rd.Messages)
-				r.Advance()
 			case <-r.stopped:
 				return
 			}
@@ -115,8 +89,61 @@ func (r *raftNode) start(rh readyHandler) {
 	}()
 }
 
+// handleReady does what etcd's raftNode.start does with one Ready. Persisting comes before
+// sending: a vote or an append acknowledged to a peer must survive a crash.
+func (r *raftNode) handleReady(rd raft.Ready, rh readyHandler) error {
+	if rd.SoftState != nil {
+		lead := rd.SoftState.Lead
+		newLeader := lead != raft.None && r.lead.Load() != lead
+		r.lead.Store(lead)
+		rh.updateLeadership(newLeader)
+	}
+	if !raft.IsEmptyHardState(rd.HardState) {
+		r.term.Store(rd.HardState.Term)
+	}
+	if n := len(rd.CommittedEntries); n > 0 {
+		rh.updateCommittedIndex(rd.CommittedEntries[n-1].Index)
+		select {
+		case r.applyc <- toApply{entries: rd.CommittedEntries}:
+		case <-r.stopped:
+			return nil
+		}
+	}
+	if !raft.IsEmptySnap(rd.Snapshot) {
+		if err := r.storage.SaveSnap(rd.Snapshot); err != nil {
+			return fmt.Errorf("save snapshot: %w", err)
+		}
+	}
+	if err := r.storage.Save(rd.HardState, rd.Entries); err != nil {
+		return fmt.Errorf("save raft hard state and entries: %w", err)
+	}
+	if !raft.IsEmptySnap(rd.Snapshot) {
+		if err := r.storage.Sync(); err != nil {
+			return fmt.Errorf("sync raft storage: %w", err)
+		}
+		if err := r.raftStorage.ApplySnapshot(rd.Snapshot); err != nil {
+			return fmt.Errorf("apply snapshot to raft's log: %w", err)
+		}
+		if err := r.storage.Release(rd.Snapshot); err != nil {
+			return fmt.Errorf("release raft storage: %w", err)
+		}
+	}
+	if err := r.raftStorage.Append(rd.Entries); err != nil {
+		return fmt.Errorf("append to raft's log: %w", err)
+	}
+	r.transport.Send(rd.Messages)
+	r.Advance()
+	return nil
+}
+
+// stop ends the Ready loop, then raft, then the transport (etcd's raftNode.stop).
 func (r *raftNode) stop() {
-	close(r.stopped)
+	select {
+	case <-r.stopped:
+	default:
+		close(r.stopped)
+	}
 	<-r.done
 	r.Stop()
+	r.transport.Stop()
 }

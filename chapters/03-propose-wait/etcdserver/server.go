@@ -1,87 +1,35 @@
 package etcdserver
 
 import (
-	"cmp"
 	"context"
-	"crypto/sha1"
 	"encoding/binary"
 	"errors"
-	"fmt"
-	"io"
-	"log"
-	"os"
-	"path/filepath"
-	"slices"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	pb "etcdwalk/chapters/01-rpc/api/etcdserverpb"
 	"etcdwalk/chapters/01-rpc/config"
+	"etcdwalk/chapters/01-rpc/etcdserver/api/membership"
 	"etcdwalk/chapters/02-kvserver/storage/backend"
 	"etcdwalk/chapters/02-kvserver/storage/mvcc"
 	"etcdwalk/chapters/03-propose-wait/pkg/idutil"
+	"etcdwalk/chapters/03-propose-wait/pkg/notify"
 	"etcdwalk/chapters/03-propose-wait/pkg/wait"
 	"etcdwalk/chapters/03-propose-wait/transport"
 
-	"go.etcd.io/raft/v3"
 	"go.etcd.io/raft/v3/raftpb"
 )
-
-// Member is one member of the cluster as the others know it.
-type Member struct {
-	ID         uint64
-	Name       string
-	ClientURLs []string
-}
-
-// NewMember derives the member's ID from its name and client URLs (etcd derives it from the peer
-// URLs and cluster token, membership.computeMemberID; chapter 03 has no peer URLs).
-func NewMember(name string, clientURLs []string, token string) Member {
-	h := sha1.New()
-	for _, u := range clientURLs {
-		io.WriteString(h, u)
-	}
-	io.WriteString(h, name+token)
-	return Member{ID: binary.BigEndian.Uint64(h.Sum(nil)[:8]), Name: name, ClientURLs: clientURLs}
-}
-
-// ServerConfig configures one member.
-type ServerConfig struct {
-	Name    string
-	DataDir string // this member's directory
-	Members []Member
-	// TickMs and ElectionTicks are etcd's --heartbeat-interval (ms) and election timeout in ticks
-	// (etcd's --election-timeout is ElectionTicks*TickMs ms). Defaults: 100 and 10.
-	TickMs        uint
-	ElectionTicks int
-	// RequestTimeout overrides etcd's ReqTimeout (5s + 2 election timeouts), for tests.
-	RequestTimeout time.Duration
-
-	config.Limits
-}
-
-// ReqTimeout is how long a proposal may wait for its result (etcd's ServerConfig.ReqTimeout).
-func (c *ServerConfig) ReqTimeout() time.Duration {
-	if c.RequestTimeout > 0 {
-		return c.RequestTimeout
-	}
-	return 5*time.Second + 2*c.electionTimeout()
-}
-
-func (c *ServerConfig) electionTimeout() time.Duration {
-	return time.Duration(c.ElectionTicks) * time.Duration(c.TickMs) * time.Millisecond
-}
 
 // maxGapBetweenApplyAndCommitIndex: beyond this many committed but unapplied entries, new
 // proposals are refused (etcd's v3_server.go).
 const maxGapBetweenApplyAndCommitIndex = 5000
 
-var consistentIndexKeyName = []byte("consistent_index")
-
 // EtcdServer is a member whose writes go through raft.
 type EtcdServer struct {
 	Cfg ServerConfig
+	lg  *slog.Logger
 
 	id        uint64
 	clusterID uint64
@@ -91,144 +39,108 @@ type EtcdServer struct {
 	w         wait.Wait
 	reqIDGen  *idutil.Generator
 
+	// appliedIndex is the last entry applied and visible to readers; applyWait is triggered
+	// with it (etcd's applyWait). committedIndex is the last entry raft has committed.
 	appliedIndex   atomic.Uint64
 	committedIndex atomic.Uint64
+	applyWait      wait.WaitTime
 	// consistIndex is the index of the last entry applied to the store; saved with every bbolt
 	// commit, so that the store knows which entries it holds (etcd's cindex package).
 	consistIndex atomic.Uint64
 
+	// leaderChanged is notified on every member when it learns of a new leader;
+	// firstCommitInTerm when it applies the empty entry a new leader commits first.
+	leaderChanged     *notify.Notifier
+	firstCommitInTerm *notify.Notifier
+
 	leadTimeMu      sync.RWMutex
 	leadElectedTime time.Time
 
-	// readNotify, if set, is called by Range before a linearizable read: the seam chapter 04
-	// fills with ReadIndex. Chapter 03 reads the local store as it is.
+	// readNotify, if set, is waited for before every read that is not serializable: the seam
+	// chapter 04 fills with ReadIndex. Without it, chapter 03 reads the local store as it is.
 	readNotify func(ctx context.Context) error
 
 	started  atomic.Bool
 	stopping chan struct{}
 	done     chan struct{}
 	stopOnce sync.Once
+	// err is why the member stopped on its own (a storage failure), readable once done is closed.
+	err      error
+	closeErr error
 }
 
-// ErrDataDirInUse: chapter 03 cannot restart a member from its data (see NewServer).
-var ErrDataDirInUse = errors.New("etcdserver: the data dir holds applied entries, but raft's log is in memory and gone: " +
-	"a chapter 03 member cannot restart from it (chapter 06 adds the WAL); remove the directory to start afresh")
-
-// NewServer creates the member and joins it to net. It does not start it; Start does.
-//
-// The store must agree with raft on what has been applied. Raft's log lives in memory in this
-// chapter, so after a restart raft would start again at index 1 while the store already holds
-// entries up to its consistent index: every new entry up to that index would be skipped as "applied
-// already". NewServer refuses such a data directory rather than lose writes.
-func NewServer(cfg ServerConfig, net *transport.Network) (*EtcdServer, error) {
-	if cfg.TickMs == 0 {
-		cfg.TickMs = 100
+// NewServer bootstraps the member from its data directory and raft storage, and joins it to net.
+// It does not start it; Start does.
+func NewServer(cfg ServerConfig, net transport.Joiner, opts ...ServerOption) (*EtcdServer, error) {
+	cfg.setDefaults()
+	o := serverOptions{storage: NewMemoryStorage}
+	for _, opt := range opts {
+		opt(&o)
 	}
-	if cfg.ElectionTicks == 0 {
-		cfg.ElectionTicks = 10
-	}
-	cfg.Limits = cfg.Limits.WithDefaults()
-	var self *Member
-	ids := make([]uint64, 0, len(cfg.Members))
-	for i := range cfg.Members {
-		ids = append(ids, cfg.Members[i].ID)
-		if cfg.Members[i].Name == cfg.Name {
-			self = &cfg.Members[i]
-		}
-	}
-	if self == nil {
-		return nil, fmt.Errorf("etcdserver: member %q is not in the cluster's member list", cfg.Name)
-	}
-
-	path := filepath.Join(cfg.DataDir, "member", "snap", "db")
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, err
-	}
-	be, err := backend.Open(path)
+	b, err := bootstrap(&cfg, o.storage)
 	if err != nil {
 		return nil, err
 	}
-	var ci uint64
-	_ = be.View(func(tx *backend.ReadTx) error {
-		if v := tx.Get(backend.Meta, consistentIndexKeyName); len(v) == 8 {
-			ci = binary.BigEndian.Uint64(v)
-		}
-		return nil
-	})
-	if ci > 0 {
-		be.Close()
-		return nil, fmt.Errorf("%w (%s, consistent index %d)", ErrDataDirInUse, cfg.DataDir, ci)
-	}
-	kv, err := mvcc.New(be)
-	if err != nil {
-		be.Close()
-		return nil, err
-	}
-	kv.DeferSync(true) // the apply loop waits once per batch (Sync) before answering anyone
-
 	s := &EtcdServer{
-		Cfg: cfg, id: self.ID, clusterID: clusterID(ids), be: be, kv: kv,
-		w:        wait.New(),
-		reqIDGen: idutil.NewGenerator(uint16(self.ID), time.Now()),
-		stopping: make(chan struct{}), done: make(chan struct{}),
+		Cfg: cfg, lg: cfg.Logger, id: b.self.ID, clusterID: b.clusterID, be: b.be, kv: b.kv,
+		w:                 wait.New(),
+		reqIDGen:          idutil.NewGenerator(uint16(b.self.ID), time.Now()),
+		applyWait:         wait.NewTimeList(),
+		leaderChanged:     notify.NewNotifier(),
+		firstCommitInTerm: notify.NewNotifier(),
+		readNotify:        o.readNotify,
+		stopping:          make(chan struct{}),
+		done:              make(chan struct{}),
 	}
+	s.consistIndex.Store(b.ci)
+	// The apply loop waits once per batch (Sync) before answering anyone.
+	b.kv.DeferSync(true)
 	// Every bbolt commit records how far the store got in the raft log, in the same transaction
 	// as the changes (etcd saves the consistent index the same way, in a backend hook).
-	be.AddHooks(backend.Hooks{PreCommit: func() {
-		b := make([]byte, 8)
-		binary.BigEndian.PutUint64(b, s.consistIndex.Load())
-		be.UnsafePut(backend.Meta, consistentIndexKeyName, b)
+	b.be.AddHooks(backend.Hooks{PreCommit: func() {
+		v := make([]byte, 8)
+		binary.BigEndian.PutUint64(v, s.consistIndex.Load())
+		b.be.UnsafePut(backend.Meta, consistentIndexKeyName, v)
 	}})
-
-	storage := raft.NewMemoryStorage()
-	peers := make([]raft.Peer, 0, len(ids))
-	for _, id := range ids {
-		peers = append(peers, raft.Peer{ID: id})
-	}
-	node := raft.StartNode(&raft.Config{
-		ID:              self.ID,
-		ElectionTick:    cfg.ElectionTicks,
-		HeartbeatTick:   1,
-		Storage:         storage,
-		MaxSizePerMsg:   1 << 20,
-		MaxInflightMsgs: 512,
-		CheckQuorum:     true,
-		PreVote:         true,
-		Logger:          &raft.DefaultLogger{Logger: log.New(io.Discard, "", 0)},
-	}, peers)
-	s.r = newRaftNode(node, storage, net.Join(self.ID, s), time.Duration(cfg.TickMs)*time.Millisecond)
+	s.r = newRaftNode(raftNodeConfig{
+		lg:          cfg.Logger,
+		Node:        b.raft.newNode(),
+		raftStorage: b.raft.raftStorage,
+		storage:     b.storage,
+		heartbeat:   time.Duration(cfg.TickMs) * time.Millisecond,
+		transport:   net.Join(b.self.ID, s),
+	})
 	return s, nil
-}
-
-func clusterID(ids []uint64) uint64 {
-	b := make([]byte, 8*len(ids))
-	for i, id := range ids {
-		binary.BigEndian.PutUint64(b[8*i:], id)
-	}
-	sum := sha1.Sum(b)
-	return binary.BigEndian.Uint64(sum[:8])
 }
 
 // Start runs raft and the apply loop.
 func (s *EtcdServer) Start() {
 	s.started.Store(true)
 	s.r.start(readyHandler{
-		// As in etcd, only the member that becomes leader notes when: a proposal of its that
-		// times out soon after may have been lost with the previous leader.
-		updateLeadership: func(newLeader bool) {
-			if newLeader {
-				s.leadTimeMu.Lock()
-				s.leadElectedTime = time.Now()
-				s.leadTimeMu.Unlock()
-			}
-		},
-		updateCommittedIndex: func(ci uint64) {
-			if ci > s.committedIndex.Load() {
-				s.committedIndex.Store(ci)
-			}
-		},
+		updateLeadership:     s.updateLeadership,
+		updateCommittedIndex: s.updateCommittedIndex,
 	})
 	go s.run()
+}
+
+// updateLeadership runs on every member (etcd's raftReadyHandler.updateLeadership).
+func (s *EtcdServer) updateLeadership(newLeader bool) {
+	// Only the member that becomes leader notes when: a proposal of its that times out soon after
+	// may have been lost with the previous leader (parseProposeCtxErr).
+	if newLeader && s.IsLeader() {
+		s.leadTimeMu.Lock()
+		s.leadElectedTime = time.Now()
+		s.leadTimeMu.Unlock()
+	}
+	if newLeader {
+		s.leaderChanged.Notify()
+	}
+}
+
+func (s *EtcdServer) updateCommittedIndex(ci uint64) {
+	if ci > s.committedIndex.Load() {
+		s.committedIndex.Store(ci)
+	}
 }
 
 // Process hands a message from a peer to raft (etcd's EtcdServer.Process).
@@ -238,24 +150,42 @@ func (s *EtcdServer) Process(ctx context.Context, m raftpb.Message) error {
 
 // Stop stops raft and the apply loop; requests still waiting get ErrStopped.
 func (s *EtcdServer) Stop() error {
-	var err error
 	s.stopOnce.Do(func() {
 		close(s.stopping)
-		if s.started.Load() {
-			s.r.stop()
-			<-s.done
-		} else {
-			s.r.Stop()
-			close(s.done)
+		if !s.started.Load() {
+			s.shutdown()
 		}
-		s.kv.Close()
-		err = s.be.Close()
 	})
-	return err
+	<-s.done
+	return s.closeErr
 }
 
-// StopNotify is closed once the member has stopped serving.
+// shutdown releases everything the member holds, once, from the apply loop as it ends (or from
+// Stop if it never started), and then closes done.
+func (s *EtcdServer) shutdown() {
+	s.r.stop()
+	s.kv.Close()
+	s.closeErr = errors.Join(s.r.storage.Close(), s.be.Close())
+	close(s.done)
+}
+
+// StopNotify is closed once the member has stopped serving, by Stop or on a storage failure.
 func (s *EtcdServer) StopNotify() <-chan struct{} { return s.done }
+
+// LeaderChangedNotify returns a channel closed when this member next learns of a new leader
+// (etcd's EtcdServer.LeaderChangedNotify).
+func (s *EtcdServer) LeaderChangedNotify() <-chan struct{} { return s.leaderChanged.Receive() }
+
+// FirstCommitInTermNotify returns a channel closed when this member next applies the first entry a
+// new leader commits in its term (etcd's EtcdServer.FirstCommitInTermNotify). A leader serves
+// ReadIndex only from then on.
+func (s *EtcdServer) FirstCommitInTermNotify() <-chan struct{} {
+	return s.firstCommitInTerm.Receive()
+}
+
+// ApplyWait returns a channel closed once every entry up to index is applied and visible to
+// readers (etcd's applyWait.Wait): then Rev covers every write up to index.
+func (s *EtcdServer) ApplyWait(index uint64) <-chan struct{} { return s.applyWait.Wait(index) }
 
 func (s *EtcdServer) ID() uint64             { return s.id }
 func (s *EtcdServer) MemberID() uint64       { return s.id }
@@ -268,25 +198,17 @@ func (s *EtcdServer) KV() *mvcc.Store        { return s.kv }
 func (s *EtcdServer) AppliedIndex() uint64   { return s.appliedIndex.Load() }
 func (s *EtcdServer) CommittedIndex() uint64 { return s.committedIndex.Load() }
 
-// RaftNode exposes raft for the layers above (chapter 04 calls ReadIndex on it), and ReadStates
-// the channel its answers arrive on.
-func (s *EtcdServer) RaftNode() raft.Node               { return s.r.Node }
-func (s *EtcdServer) ReadStates() <-chan raft.ReadState { return s.r.readStateC }
-func (s *EtcdServer) Stopping() <-chan struct{}         { return s.stopping }
-
-// SetReadNotify installs the barrier Range waits on before a linearizable read (chapter 04).
-func (s *EtcdServer) SetReadNotify(f func(ctx context.Context) error) { s.readNotify = f }
-
 func (s *EtcdServer) Backend() *backend.Backend { return s.be }
 func (s *EtcdServer) Limits() config.Limits     { return s.Cfg.Limits }
 
 // Members lists the members sorted by ID, as etcd's RaftCluster.Members does.
 func (s *EtcdServer) Members() []*pb.Member {
-	out := make([]*pb.Member, 0, len(s.Cfg.Members))
-	for _, m := range s.Cfg.Members {
-		out = append(out, &pb.Member{ID: m.ID, Name: m.Name, ClientURLs: m.ClientURLs})
+	ms := append([]membership.Member(nil), s.Cfg.Members...)
+	membership.Sort(ms)
+	out := make([]*pb.Member, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, &pb.Member{ID: m.ID, Name: m.Name, PeerURLs: m.PeerURLs, ClientURLs: m.ClientURLs})
 	}
-	slices.SortFunc(out, func(a, b *pb.Member) int { return cmp.Compare(a.ID, b.ID) })
 	return out
 }
 

@@ -9,8 +9,10 @@ import (
 	irpb "etcdwalk/chapters/03-propose-wait/api/etcdserverpb"
 )
 
-// Range reads the local store. A follower cut off from the leader keeps answering from what it
-// has applied, which may be stale: chapter 04's ReadIndex (readNotify) closes that gap.
+// Range reads the local store, after the linearizable-read barrier if one was given
+// (WithLinearizableReadNotify) and the read is not serializable. Without it a follower cut off
+// from the leader keeps answering from what it has applied, which may be stale: chapter 04's
+// ReadIndex closes that gap.
 func (s *EtcdServer) Range(ctx context.Context, r *pb.RangeRequest) (*pb.RangeResponse, error) {
 	if !r.Serializable && s.readNotify != nil {
 		if err := s.readNotify(ctx); err != nil {

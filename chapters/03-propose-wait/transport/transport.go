@@ -15,6 +15,15 @@ type Transporter interface {
 	Send(msgs []raftpb.Message)
 	// ActiveSince is when the link to the member id last came up; zero while it is down.
 	ActiveSince(id uint64) time.Time
+	// Stop disconnects the member: nothing is sent to it or from it any more.
+	Stop()
+}
+
+// Joiner connects a member to its peers: EtcdServer joins with its ID and its raft, and sends
+// with the Transporter it gets back. Chapter 03's Network joins members in memory; chapter 06's
+// transport joins them over the network.
+type Joiner interface {
+	Join(id uint64, r Raft) Transporter
 }
 
 // Raft is the receiving end: a member's raft (EtcdServer.Process).
@@ -186,6 +195,8 @@ func (t *memTransport) Send(msgs []raftpb.Message) {
 		}
 	}
 }
+
+func (t *memTransport) Stop() { t.n.Leave(t.id) }
 
 func (t *memTransport) ActiveSince(id uint64) time.Time {
 	t.n.mu.Lock()
