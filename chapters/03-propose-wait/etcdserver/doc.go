@@ -4,9 +4,18 @@
 // Layer: EtcdServer and raftNode (chapter 03). Corresponds to etcd v3.6
 // server/etcdserver/v3_server.go (RaftKV, raftRequest, processInternalRaftRequestOnce),
 // server/etcdserver/server.go (EtcdServer, Start, run, applyAll, applyEntryNormal, Process,
-// parseProposeCtxErr), server/etcdserver/raft.go (raftNode, its Ready loop) and
-// server/etcdserver/cindex (the consistent index). The apply itself is chapter 02's package txn,
-// and the store chapter 02's mvcc, unchanged.
+// parseProposeCtxErr, updateLeadership, leaderChanged, firstCommitInTerm, applyWait),
+// server/etcdserver/bootstrap.go (bootstrap: a new cluster or a restart, decided from what is
+// saved), server/etcdserver/raft.go (raftNodeConfig, raftNode, its Ready loop),
+// server/storage/storage.go (the Storage interface) and server/etcdserver/cindex (the consistent
+// index). The apply itself is chapter 02's package txn, and the store chapter 02's mvcc,
+// unchanged.
+//
+// Files, one role each: config.go (ServerConfig and the options later chapters plug in with),
+// bootstrap.go (backend, storage and raft's starting state), storage.go (Storage and MemoryLog),
+// raft.go (the Ready loop), server.go (wiring, signals, accessors), propose.go and v3_server.go
+// (the request side), apply.go and apply_entry.go (the apply loop), proposeerr.go (why a proposal
+// timed out).
 //
 // A write, in order: kvServer → EtcdServer.Put → raftRequest → processInternalRaftRequestOnce
 // (gap check, request ID, marshal, size check, wait.Register, raft Propose) → raft replicates
@@ -14,10 +23,11 @@
 // applyEntryNormal (unmarshal, apply to the store) → one Sync for the batch → wait.Trigger →
 // the proposer returns the result.
 //
-// Left out: the WAL and snapshots (raft's log is a raft.MemoryStorage, so a member cannot restart
-// from its data: NewServer refuses), membership changes after start, leases, auth, alarms, the
-// leader's send-before-persist optimisation, and metrics. Reads are served from the local store
-// without ReadIndex, so a partitioned follower answers stale values: chapter 04's job.
+// Left out: the WAL and snapshots (the Storage is a MemoryLog, lost with the process, so the
+// server cannot restart from a data dir: NewServer refuses one), membership changes after start,
+// leases, auth, alarms, the leader's send-before-persist optimisation, and metrics. Reads are
+// served from the local store unless a read barrier is given (WithLinearizableReadNotify), so a
+// partitioned follower answers stale values: chapter 04's job.
 //
 // Workshop exercises: ProposeWait (processInternalRaftRequestOnce) and ApplyTrigger
 // (applyEntryNormal); the wait registry itself is pkg/wait's exercise.

@@ -1,0 +1,284 @@
+package etcdserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	pb "etcdwalk/chapters/01-rpc/api/etcdserverpb"
+	irpb "etcdwalk/chapters/03-propose-wait/api/etcdserverpb"
+
+	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/proto"
+)
+
+// The tests in this file pin the seams later chapters plug into: applyWait, leaderChanged,
+// firstCommitInTerm, the linearizable-read barrier, the raft storage and bootstrap.
+
+func isClosed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
+func put(t *testing.T, s *EtcdServer, key, value string) *pb.PutResponse {
+	t.Helper()
+	resp, err := s.Put(ctxT(t), &pb.PutRequest{Key: []byte(key), Value: []byte(value)})
+	require.NoError(t, err, "put %s=%s", key, value)
+	return resp
+}
+
+// revAtIndex maps every raft index of s's log to the store revision the log holds up to it: each
+// entry carrying a put adds one revision (the tests below write nothing else).
+func revAtIndex(t *testing.T, s *EtcdServer) []int64 {
+	t.Helper()
+	last, err := s.r.raftStorage.LastIndex()
+	require.NoError(t, err)
+	ents, err := s.r.raftStorage.Entries(1, last+1, 1<<40)
+	require.NoError(t, err)
+	revs := make([]int64, last+1)
+	rev := int64(1)
+	for _, e := range ents {
+		var r irpb.InternalRaftRequest
+		if len(e.Data) > 0 && proto.Unmarshal(e.Data, &r) == nil && r.Put != nil {
+			rev++
+		}
+		revs[e.Index] = rev
+	}
+	return revs
+}
+
+// A reader that waits for applied index i (chapter 04's ReadIndex read does) must see every write
+// up to i. So at no instant may AppliedIndex claim an entry whose write Rev does not cover yet.
+func TestClusterAppliedIndexNeverAheadOfRev(t *testing.T) {
+	c := newTestCluster(t, 3, nil)
+	lead := c.leader(t)
+	f := c.followers(lead)[0]
+
+	type sample struct {
+		applied uint64
+		rev     int64
+	}
+	var samples []sample
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if len(samples) == 1<<20 {
+				runtime.Gosched() // enough samples; keep memory bounded
+				continue
+			}
+			ai := f.AppliedIndex() // first the claim, then what readers see
+			samples = append(samples, sample{ai, f.Rev()})
+		}
+	}()
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Go(func() {
+			for i := range 40 {
+				put(t, lead, fmt.Sprintf("w%d-%d", w, i), "v")
+			}
+		})
+	}
+	wg.Wait()
+	require.Eventually(t, func() bool { return f.AppliedIndex() == lead.AppliedIndex() }, 10*time.Second, time.Millisecond)
+	close(stop)
+	<-sampled
+
+	revs := revAtIndex(t, f)
+	require.Equal(t, int64(1+8*40), revs[len(revs)-1], "the log holds every put")
+	for _, s := range samples {
+		require.GreaterOrEqual(t, s.rev, revs[s.applied],
+			"AppliedIndex said %d, whose writes reach revision %d, but readers saw only revision %d: the applied index was published before the batch was synced", s.applied, revs[s.applied], s.rev)
+	}
+	require.Greater(t, len(samples), 100, "the sampler should have watched the whole run")
+}
+
+func TestClusterApplyWaitReleasesOnceTheWriteIsVisible(t *testing.T) {
+	c := newTestCluster(t, 3, nil)
+	lead := c.leader(t)
+	f := c.followers(lead)[0]
+	require.Eventually(t, func() bool { return f.AppliedIndex() == lead.AppliedIndex() }, 10*time.Second, time.Millisecond)
+
+	next := f.ApplyWait(f.AppliedIndex() + 1)
+	require.True(t, isClosed(f.ApplyWait(f.AppliedIndex())), "an index already applied releases at once")
+	require.False(t, isClosed(next), "nothing new was committed: a wait for the next index must block")
+
+	put(t, lead, "k", "v")
+	idx := lead.AppliedIndex()
+	select {
+	case <-f.ApplyWait(idx):
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the follower never signalled that it applied index %d", idx)
+	}
+	require.Equal(t, "v", get(t, f, "k"), "once ApplyWait(i) is released, a read on that member sees the write at index i")
+	require.True(t, isClosed(next))
+}
+
+// Every member learns of a new leader, not only the one elected: chapter 04's read loop on a
+// follower abandons a ReadIndex round when its leader changes.
+func TestClusterLeaderChangedOnEveryMember(t *testing.T) {
+	c := newTestCluster(t, 3, nil)
+	lead := c.leader(t)
+	survivors := c.followers(lead)
+	var notified []<-chan struct{}
+	for _, s := range survivors {
+		notified = append(notified, s.LeaderChangedNotify())
+	}
+	require.False(t, isClosed(notified[0]) || isClosed(notified[1]), "no leader change has happened since the channels were taken")
+
+	c.net.Isolate(lead.ID())
+	newLead := c.leader(t, survivors...)
+	require.NotEqual(t, lead.ID(), newLead.ID())
+	for i, s := range survivors {
+		select {
+		case <-notified[i]:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("member %x (leader now: %v) was not told that the leader changed", s.ID(), s == newLead)
+		}
+	}
+}
+
+// A new leader's first commit in its term is the empty entry it appends; every member is told
+// when it applies it. Plain writes do not notify.
+func TestClusterFirstCommitInTermNotified(t *testing.T) {
+	c := newTestCluster(t, 3, nil)
+	lead := c.leader(t)
+	survivors := c.followers(lead)
+	put(t, lead, "k", "v")
+	require.Eventually(t, func() bool { return survivors[0].AppliedIndex() == lead.AppliedIndex() }, 10*time.Second, time.Millisecond)
+
+	before := survivors[0].FirstCommitInTermNotify()
+	put(t, lead, "k", "w")
+	require.Eventually(t, func() bool { return survivors[0].AppliedIndex() == lead.AppliedIndex() }, 10*time.Second, time.Millisecond)
+	require.False(t, isClosed(before), "a put in the same term is not a first commit in a term")
+
+	var notified []<-chan struct{}
+	for _, s := range survivors {
+		notified = append(notified, s.FirstCommitInTermNotify())
+	}
+	term := lead.Term()
+	c.net.Isolate(lead.ID())
+	c.leader(t, survivors...)
+	for i, s := range survivors {
+		select {
+		case <-notified[i]:
+			require.Greater(t, s.Term(), term, "the notification comes with the new term")
+		case <-time.After(10 * time.Second):
+			t.Fatalf("member %x never applied the new leader's first entry of its term", s.ID())
+		}
+	}
+}
+
+// The read barrier given at construction guards every read that is not serializable, and no
+// write: Range and read-only Txn wait for it and fail with its error.
+func TestClusterReadNotifyGuardsLinearizableReads(t *testing.T) {
+	var mu sync.Mutex
+	calls := 0
+	barrierErr := errors.New("etcdserver: request timed out")
+	fail := false
+	barrier := func(ctx context.Context) error {
+		mu.Lock()
+		defer mu.Unlock()
+		calls++
+		if fail {
+			return barrierErr
+		}
+		return nil
+	}
+	c := newTestCluster(t, 1, nil)
+	s := c.members[0]
+	_ = s.Stop()
+	s, err := NewServer(s.Cfg, c.net, WithLinearizableReadNotify(barrier), WithStorage(c.logs[0].Opener()))
+	require.NoError(t, err)
+	s.Start()
+	t.Cleanup(func() { require.NoError(t, s.Stop()) })
+	require.Eventually(t, s.IsLeader, 10*time.Second, time.Millisecond)
+
+	rng := &pb.RangeRequest{Key: []byte("k")}
+	serRange := &pb.RangeRequest{Key: []byte("k"), Serializable: true}
+	readTxn := &pb.TxnRequest{Success: []*pb.RequestOp{{Request: &pb.RequestOp_RequestRange{RequestRange: rng}}}}
+	serTxn := &pb.TxnRequest{Success: []*pb.RequestOp{{Request: &pb.RequestOp_RequestRange{RequestRange: serRange}}}}
+	tests := []struct {
+		name    string
+		do      func() error
+		guarded bool
+	}{
+		{"linearizable range", func() error { _, err := s.Range(ctxT(t), rng); return err }, true},
+		{"serializable range", func() error { _, err := s.Range(ctxT(t), serRange); return err }, false},
+		{"read-only txn", func() error { _, err := s.Txn(ctxT(t), readTxn); return err }, true},
+		{"serializable read-only txn", func() error { _, err := s.Txn(ctxT(t), serTxn); return err }, false},
+		{"put", func() error { _, err := s.Put(ctxT(t), &pb.PutRequest{Key: []byte("k"), Value: []byte("v")}); return err }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mu.Lock()
+			calls, fail = 0, false
+			mu.Unlock()
+			require.NoError(t, tt.do())
+			mu.Lock()
+			require.Equal(t, map[bool]int{true: 1, false: 0}[tt.guarded], calls, "how often the barrier ran")
+			fail = true
+			mu.Unlock()
+			err := tt.do()
+			if tt.guarded {
+				require.ErrorIs(t, err, barrierErr, "a read the barrier refuses fails with its error, without reading")
+			} else {
+				require.NoError(t, err, "the barrier does not concern this request")
+			}
+		})
+	}
+}
+
+// A member given back the raft log it saved restarts from it (the path chapter 06 takes with its
+// WAL): it keeps its data, catches up on what it missed, and applies nothing twice.
+func TestClusterRestartFromSavedLog(t *testing.T) {
+	c := newTestCluster(t, 3, nil)
+	lead := c.leader(t)
+	f := c.followers(lead)[0]
+	i := indexOf(c.members, f)
+	put(t, lead, "a", "1")
+	require.Eventually(t, func() bool { return get(t, f, "a") == "1" }, 10*time.Second, time.Millisecond)
+
+	require.NoError(t, f.Stop())
+	put(t, lead, "b", "2") // while f is down
+	restarted, err := NewServer(f.Cfg, c.net, WithStorage(c.logs[i].Opener()))
+	require.NoError(t, err, "a member with its raft log may restart on its data dir")
+	c.members[i] = restarted
+	restarted.Start()
+
+	require.Eventually(t, func() bool { return get(t, restarted, "b") == "2" }, 10*time.Second, time.Millisecond,
+		"the restarted member catches up on what was written while it was down")
+	require.Equal(t, "1", get(t, restarted, "a"), "and still has what it had")
+	require.Eventually(t, func() bool { return restarted.Rev() == lead.Rev() }, 10*time.Second, time.Millisecond)
+	require.Equal(t, int64(3), restarted.Rev(), "replayed entries the backend held were skipped, not applied again")
+	put(t, restarted, "c", "3")
+}
+
+func TestClusterStorageFailureStopsTheMember(t *testing.T) {
+	c := newTestCluster(t, 1, nil)
+	s := c.leader(t)
+	put(t, s, "k", "v")
+	c.logs[0].failSaves(errors.New("disk gone"))
+	_, err := s.Put(ctxT(t), &pb.PutRequest{Key: []byte("k"), Value: []byte("w")})
+	require.EqualError(t, err, "etcdserver: server stopped", "a member whose raft storage fails stops, as etcd's process exits")
+	select {
+	case <-s.StopNotify():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the member kept running after its storage failed")
+	}
+	require.ErrorContains(t, s.err, "disk gone")
+}
