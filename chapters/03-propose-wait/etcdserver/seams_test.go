@@ -221,7 +221,10 @@ func TestClusterReadNotifyGuardsLinearizableReads(t *testing.T) {
 		{"serializable range", func() error { _, err := s.Range(ctxT(t), serRange); return err }, false},
 		{"read-only txn", func() error { _, err := s.Txn(ctxT(t), readTxn); return err }, true},
 		{"serializable read-only txn", func() error { _, err := s.Txn(ctxT(t), serTxn); return err }, false},
-		{"put", func() error { _, err := s.Put(ctxT(t), &pb.PutRequest{Key: []byte("k"), Value: []byte("v")}); return err }, false},
+		{"put", func() error {
+			_, err := s.Put(ctxT(t), &pb.PutRequest{Key: []byte("k"), Value: []byte("v")})
+			return err
+		}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
