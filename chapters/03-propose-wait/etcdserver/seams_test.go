@@ -130,7 +130,7 @@ func TestClusterApplyWaitReleasesOnceTheWriteIsVisible(t *testing.T) {
 
 // Every member learns of a new leader, not only the one elected: chapter 04's read loop on a
 // follower abandons a ReadIndex round when its leader changes.
-func TestClusterLeaderChangedOnEveryMember(t *testing.T) {
+func TestLeaderChangedNotifiedOnEveryMember(t *testing.T) {
 	c := newTestCluster(t, 3, nil)
 	lead := c.leader(t)
 	survivors := c.followers(lead)
