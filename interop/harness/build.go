@@ -4,131 +4,68 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
-	"strings"
 	"sync"
 	"testing"
-	"time"
+
+	"etcdwalk/interop/proc"
 )
 
-// Packages of the reference binaries, at the versions interop/go.mod pins (tool directives).
+// Packages of the reference binaries, at the versions interop/go.mod pins.
 const (
-	EtcdPackage    = "go.etcd.io/etcd/server/v3"
-	EtcdctlPackage = "go.etcd.io/etcd/etcdctl/v3"
+	EtcdPackage    = proc.EtcdPackage
+	EtcdctlPackage = proc.EtcdctlPackage
 	// EtcdVersion is the version of etcd and etcdctl that go.mod pins; TestEtcdVersion checks it.
-	EtcdVersion = "3.6.16"
+	EtcdVersion = proc.EtcdVersion
 )
 
-// buildTimeout bounds one `go build`. A cold build of etcd with -race takes a minute or two on a
-// small machine; a warm build cache makes it a few seconds.
-const buildTimeout = 5 * time.Minute
-
-// A build is one binary, built at most once per test process.
-type build struct {
-	once    sync.Once
-	path    string
-	output  []byte
-	err     error
-	elapsed time.Duration
-}
-
+// builds is the one Builder of the test process, so that each binary is built once however many
+// tests ask for it; Main removes its directory.
 var builds struct {
-	mu  sync.Mutex
-	dir string // created on the first Build, removed by Main
-	m   map[string]*build
+	mu sync.Mutex
+	b  *proc.Builder
 }
 
 // Build compiles the main package pkg (an import path: a chapter's cmd/server from the workspace,
 // or EtcdPackage / EtcdctlPackage) with `go build`, with the race detector if race is set, and
-// returns the binary's path. Each (pkg, race) pair is built once per test process, however many
-// tests ask for it, even concurrently. If the build fails, the test fails with go build's output.
+// returns the binary's path. Each (pkg, race) pair is built once per test process, even when
+// tests ask for it concurrently. If the build fails, the test fails with go build's output.
 func Build(t testing.TB, pkg string, race bool) string {
 	t.Helper()
-	b, dir, err := buildFor(pkg, race)
+	b, err := builder()
 	if err != nil {
 		t.Fatalf("harness: %v", err)
 	}
-	b.once.Do(func() {
-		name := strings.NewReplacer("/", "_", ".", "_").Replace(pkg)
-		if race {
-			name += "-race"
-		}
-		b.path = filepath.Join(dir, name)
-		start := time.Now()
-		b.output, b.err = goBuild(b.path, pkg, race)
-		b.elapsed = time.Since(start)
-		if b.err == nil {
-			t.Logf("harness: built %s (race=%v) in %v", pkg, race, b.elapsed.Round(time.Millisecond))
-		}
-	})
-	if b.err != nil {
-		t.Fatalf("harness: go build %s (race=%v) failed: %v\n%s", pkg, race, b.err, b.output)
+	path, err := b.Build(context.Background(), pkg, race)
+	if err != nil {
+		t.Fatalf("harness: %v", err)
 	}
-	return b.path
+	return path
 }
 
-func buildFor(pkg string, race bool) (*build, string, error) {
+func builder() (*proc.Builder, error) {
 	builds.mu.Lock()
 	defer builds.mu.Unlock()
-	if builds.dir == "" {
+	if builds.b == nil {
 		dir, err := os.MkdirTemp("", "etcdwalk-interop-bin-")
 		if err != nil {
-			return nil, "", fmt.Errorf("create the directory for built binaries: %w", err)
+			return nil, fmt.Errorf("create the directory for built binaries: %w", err)
 		}
-		builds.dir = dir
-		builds.m = make(map[string]*build)
+		b, err := proc.NewBuilder(dir)
+		if err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
+		builds.b = b
 	}
-	key := fmt.Sprintf("%s race=%v", pkg, race)
-	b, ok := builds.m[key]
-	if !ok {
-		b = new(build)
-		builds.m[key] = b
-	}
-	return b, builds.dir, nil
-}
-
-func goBuild(out, pkg string, race bool) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
-	defer cancel()
-	args := []string{"build", "-o", out}
-	if race {
-		args = append(args, "-race")
-	}
-	cmd := exec.CommandContext(ctx, "go", append(args, pkg)...)
-	// Build from inside the interop module: its go.mod pins etcd's version, and the go.work above
-	// it makes the chapters' packages resolvable.
-	cmd.Dir = moduleDir()
-	cmd.WaitDelay = 10 * time.Second
-	output, err := cmd.CombinedOutput()
-	if ctx.Err() != nil {
-		err = fmt.Errorf("gave up after %v: %w", buildTimeout, err)
-	}
-	return output, err
-}
-
-// moduleDir is the interop module's directory, found from this source file's location. If the
-// source is not where it was compiled (a -trimpath build), the current directory is used: go test
-// runs a package's tests in the package's directory, which is inside the module too.
-func moduleDir() string {
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		return ""
-	}
-	dir := filepath.Dir(filepath.Dir(file))
-	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err != nil {
-		return ""
-	}
-	return dir
+	return builds.b, nil
 }
 
 // removeBuilds deletes the binaries Build made.
 func removeBuilds() {
 	builds.mu.Lock()
 	defer builds.mu.Unlock()
-	if builds.dir != "" {
-		os.RemoveAll(builds.dir)
-		builds.dir, builds.m = "", nil
+	if builds.b != nil {
+		os.RemoveAll(builds.b.Dir())
+		builds.b = nil
 	}
 }

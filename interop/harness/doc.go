@@ -1,6 +1,10 @@
 // Package harness runs etcdwalk's chapter servers and the real etcd side by side, as separate
 // processes, so that tests can send the same requests to both and compare the answers.
 //
+// It is a thin adapter over package proc, which does the work (building, starting, stopping,
+// readiness, logs) and returns errors: here those errors fail the test, every process is stopped
+// by t.Cleanup, and a failed test prints the end of each of its processes' output.
+//
 // # Why separate processes
 //
 // Every chapter generates its own etcdserverpb and mvccpb packages from etcd's .proto files, with
@@ -18,14 +22,17 @@
 //     the binary's path.
 //   - StartServer starts a chapter server on a free 127.0.0.1 port; StartCluster starts a chapter
 //     server that runs a whole cluster in one process (chapters 03 and 04), one free port per
-//     member; StartEtcd starts a fresh single-member etcd with its own data directory. All wait
-//     until a clientv3 Get succeeds (on every member, and until every member knows the same
-//     leader), keep the process's output in a file (printed when the test fails), and stop the
-//     process when the test ends.
+//     member; StartEtcd starts a fresh single-member etcd with its own data directory, and
+//     StartEtcdCluster a real etcd of several members, one process each. All wait until a
+//     clientv3 Get succeeds (on every member, and until every member knows the same leader),
+//     keep the process's output in a file (printed when the test fails), and stop the processes
+//     when the test ends.
 //   - Process.Kill (SIGKILL: a crash), Process.Stop (SIGTERM: a clean shutdown) and
 //     Process.Restart (the same binary, arguments, data directory and port) let a test take a
-//     server down in the middle and check what it remembers when it comes back;
-//     Process.RestartRefused, what it says when it must refuse to come back.
+//     server, or one member of a StartEtcdCluster, down in the middle and check what it
+//     remembers when it comes back; Process.RestartRefused, what it says when it must refuse to
+//     come back. Process.Proc and Cluster.Proc give the proc values underneath, for the rest
+//     (Pid, Leader, DataDir).
 //   - NewClient (clientv3), Dial (a plain gRPC connection for etcd's generated clients) and
 //     Etcdctl (the etcdctl binary) talk to either.
 //   - NormalizeHeaders and NormalizeJSON blank what legitimately differs between two
@@ -45,9 +52,10 @@
 //
 // then run the same operations against ours.Endpoint and etcd.Endpoint and require equal
 // normalized responses, the way ch01_test.go does. A chapter whose server takes extra flags
-// (--data-dir, peer URLs for a cluster) passes them as args; a server with one client URL per
-// member uses StartCluster; if it needs its own ports in another way, extend them with an option
-// rather than copying them. Requests a
-// chapter does not support yet belong in a TestChapterNNUnsupported that pins down its
-// Unimplemented answer, so the next chapter knows what it has to turn on.
+// (--data-dir) passes them as args; a server with one client URL per member uses StartCluster; a
+// cluster of one process per member that takes etcd's flags is proc.StartCluster's (add a
+// harness function next to StartEtcdCluster for it). If a server needs its ports in another way,
+// extend proc rather than copying it. Requests a chapter does not support yet belong in a
+// TestChapterNNUnsupported that pins down its Unimplemented answer, so the next chapter knows
+// what it has to turn on.
 package harness

@@ -88,3 +88,25 @@ func TestProcessKillStopRestart(t *testing.T) {
 	put()
 	p.Kill(t)
 }
+
+// A real etcd of three processes: a member stopped with SIGTERM comes back from its data
+// directory, on the same endpoint, and the cluster is whole again.
+func TestEtcdClusterStopRestartMember(t *testing.T) {
+	c := harness.StartEtcdCluster(t, 3)
+	require.Len(t, c.Members, 3)
+	require.Len(t, c.Endpoints, 3)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	member := c.Members[1]
+	assert.Equal(t, "etcd2", member.Name)
+	member.Stop(t)
+	_, err := harness.NewClient(t, c.Endpoints[0]).Put(ctx, "k", "v")
+	require.NoError(t, err, "two of three members should take a write")
+	member.Restart(t)
+	c.WaitReady(t)
+	resp, err := harness.NewClient(t, member.Endpoint).Get(ctx, "k")
+	require.NoError(t, err)
+	require.Len(t, resp.Kvs, 1, "the restarted member should serve the write it missed")
+	assert.Equal(t, "v", string(resp.Kvs[0].Value))
+}

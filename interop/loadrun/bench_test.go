@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"runtime"
 	"testing"
 	"time"
@@ -56,49 +55,6 @@ func TestMedian(t *testing.T) {
 	assert.Equal(t, 2.0, median([]float64{3, 1, 2}), "odd count: the middle value")
 	assert.Equal(t, 2.5, median([]float64{4, 1, 3, 2}), "even count: the mean of the two middle values")
 	assert.Equal(t, 0.0, median(nil), "no samples: 0")
-}
-
-func TestEtcdArgs(t *testing.T) {
-	names := []string{"etcd1", "etcd2", "etcd3"}
-	clients := []string{"http://127.0.0.1:1", "http://127.0.0.1:2", "http://127.0.0.1:3"}
-	peers := []string{"http://127.0.0.1:11", "http://127.0.0.1:12", "http://127.0.0.1:13"}
-	assert.Equal(t, []string{
-		"--name", "etcd2",
-		"--data-dir", "/d/etcd2",
-		"--listen-client-urls", "http://127.0.0.1:2",
-		"--advertise-client-urls", "http://127.0.0.1:2",
-		"--listen-peer-urls", "http://127.0.0.1:12",
-		"--initial-advertise-peer-urls", "http://127.0.0.1:12",
-		"--initial-cluster", "etcd1=http://127.0.0.1:11,etcd2=http://127.0.0.1:12,etcd3=http://127.0.0.1:13",
-		"--initial-cluster-state", "new",
-		"--log-level", "error",
-	}, etcdArgs(1, names, clients, peers, "/d/etcd2"),
-		"member 2 should listen on its own URLs and name all three peers in --initial-cluster")
-}
-
-func TestOursArgs(t *testing.T) {
-	urls := []string{"http://127.0.0.1:1", "http://127.0.0.1:2", "http://127.0.0.1:3"}
-	assert.Equal(t, []string{"--data-dir", "/d", "--listen-client-urls", "http://127.0.0.1:1,http://127.0.0.1:2,http://127.0.0.1:3"},
-		oursArgs("ours", true, urls, "/d"),
-		"a cluster server takes one client URL per member, comma-separated, and no --name or --advertise-client-urls")
-	assert.Equal(t, []string{"--name", "ours", "--data-dir", "/d", "--listen-client-urls", "http://127.0.0.1:1", "--advertise-client-urls", "http://127.0.0.1:1"},
-		oursArgs("ours", false, urls[:1], "/d"),
-		"a single-member server takes etcd's --name, --listen-client-urls and --advertise-client-urls")
-}
-
-func TestProcessCPU(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("processCPU reads /proc")
-	}
-	before, ok := processCPU(os.Getpid())
-	require.True(t, ok, "the test's own /proc/PID/stat should be readable")
-	for start := time.Now(); time.Since(start) < 50*time.Millisecond; {
-	}
-	after, ok := processCPU(os.Getpid())
-	require.True(t, ok)
-	assert.GreaterOrEqual(t, after-before, 20*time.Millisecond, "50 ms of busy looping should show as at least 20 ms of CPU time")
-	_, ok = processCPU(-1)
-	assert.False(t, ok, "a process that does not exist has no CPU time")
 }
 
 func TestCPUPerRequest(t *testing.T) {

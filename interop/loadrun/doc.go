@@ -16,17 +16,19 @@
 //  2. For each round, for each server (etcd first in odd rounds, ours first in even ones, so that
 //     neither always runs on a warmer or cooler machine): start it alone on free 127.0.0.1 ports
 //     with fresh data directories, and wait until every member answers a Get (and, for three
-//     members, every member names the same leader). With -chapter 02 that is one etcd process
-//     and chapter 02's server; with -chapter 03 three etcd processes (one member each,
-//     --initial-cluster naming all three) and chapter 03's server, whose three members share one
-//     process and an in-memory network. Then, with --endpoints listing every member's client URL
+//     members, every member names the same leader). Building, starting, readiness and stopping
+//     are package proc's, the same code the interop tests run. With -chapter 02 that is one
+//     etcd process and chapter 02's server; with -chapter 03 three etcd processes (one member
+//     each, --initial-cluster naming all three) and chapter 03's server, whose three members
+//     share one process and an in-memory network. Then, with --endpoints listing every member's client URL
 //     (the tool opens its connections to them in turn):
 //     - put load: benchmark --conns 10 --clients 50 put --val-size 256 --key-size 8
 //     --sequential-keys --key-space-size 10000 --total N (50 goroutines share 10 gRPC
 //     connections round-robin; the keys cycle through a fixed space of 10000);
 //     - get load: one key put beforehand with a 256-byte value, then benchmark --conns 10
 //     --clients 50 range KEY --consistency l --total M (linearizable gets);
-//     then stop it and delete its data directories. Only one server runs at a time.
+//     then stop it (a server that has to be killed, or of ours that exits with a status other
+//     than 0, ends the run) and delete its data directories. Only one server runs at a time.
 //  3. Print the machine, the commit measured, every round's numbers, the median over rounds of
 //     throughput, p50 and p99 latency for each server, and the ratios ours/etcd, as Markdown
 //     tables ready for docs/benchmarks.md. Also the CPU time per request of the server's

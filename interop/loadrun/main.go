@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"debug/buildinfo"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -17,6 +18,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"etcdwalk/interop/proc"
 )
 
 // config is what the flags set; the defaults are the load docs/benchmarks.md reports.
@@ -95,7 +98,7 @@ var chapters = map[string]chapter{
 // target is one of the two servers being compared.
 type target struct {
 	name  string // "etcd" or "ours"
-	start func() (*server, error)
+	start func(context.Context) (*server, error)
 }
 
 // sample is one load against one server in one round.
@@ -124,11 +127,8 @@ func run(ctx context.Context, cfg config, stdout, progress io.Writer) error {
 	if busyBefore > 0.25 {
 		fmt.Fprintf(progress, "warning: other work keeps %.0f%% of the CPUs busy: the numbers will be noisy\n", 100*busyBefore)
 	}
-	modDir, err := interopDir()
-	if err != nil {
-		return err
-	}
 	workDir := cfg.workDirArg
+	var err error
 	if workDir == "" {
 		if workDir, err = os.MkdirTemp("", "etcdwalk-loadrun-"); err != nil {
 			return err
@@ -137,20 +137,30 @@ func run(ctx context.Context, cfg config, stdout, progress io.Writer) error {
 	} else if err := os.MkdirAll(workDir, 0o755); err != nil {
 		return err
 	}
+	builder, err := proc.NewBuilder(workDir)
+	if err != nil {
+		return err
+	}
+	modDir := builder.ModuleDir()
 
 	commit := gitCommit(modDir) // what the build below compiles
 	fmt.Fprintf(progress, "building etcd, the benchmark tool and %s (%s) in %s ...\n", cfg.serverPkg, commit, modDir)
 	bins := map[string]string{}
-	for name, pkg := range map[string]string{"etcd": etcdPackage, "benchmark": benchmarkPackage, "ours": cfg.serverPkg} {
-		if bins[name], err = build(modDir, workDir, name, pkg); err != nil {
+	// Without the race detector: it would slow our server and not etcd.
+	for name, pkg := range map[string]string{"etcd": proc.EtcdPackage, "benchmark": proc.BenchmarkPackage, "ours": cfg.serverPkg} {
+		if bins[name], err = builder.Build(ctx, pkg, false); err != nil {
 			return err
 		}
 	}
 	fmt.Fprintf(progress, "built in %v\n", time.Since(started).Round(time.Second))
 
 	targets := []target{
-		{name: "etcd", start: func() (*server, error) { return startEtcd(bins["etcd"], workDir, "etcd", cfg.members) }},
-		{name: "ours", start: func() (*server, error) { return startOurs(bins["ours"], workDir, "ours", cfg.members, cfg.cluster) }},
+		{name: "etcd", start: func(ctx context.Context) (*server, error) {
+			return startEtcd(ctx, bins["etcd"], workDir, cfg.members)
+		}},
+		{name: "ours", start: func(ctx context.Context) (*server, error) {
+			return startOurs(ctx, bins["ours"], workDir, "ours", cfg.members, cfg.cluster)
+		}},
 	}
 	value := strings.Repeat("v", cfg.valSize)
 	loads := []load{
@@ -176,16 +186,20 @@ func run(ctx context.Context, cfg config, stdout, progress io.Writer) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			srv, err := t.start()
+			srv, err := t.start(ctx)
 			if err != nil {
 				return err
 			}
-			err = func() error {
-				defer srv.stop()
+			err = func() (err error) {
+				defer func() {
+					if stopErr := srv.stop(); stopErr != nil {
+						err = errors.Join(err, fmt.Errorf("%s, round %d: %w", t.name, round, stopErr))
+					}
+				}()
 				for _, l := range loads {
 					if l.name == "get" {
 						// The key the gets read, with a value of the put load's size.
-						if err := srv.put(cfg.getKey, value); err != nil {
+						if err := srv.put(ctx, cfg.getKey, value); err != nil {
 							return fmt.Errorf("%s: put %s: %w", t.name, cfg.getKey, err)
 						}
 					}
@@ -255,7 +269,7 @@ func printReport(w io.Writer, cfg config, bins map[string]string, commit string,
 	fmt.Fprintf(w, "- CPUs: %d (`nproc`), %s\n", runtime.NumCPU(), cpuModel())
 	fmt.Fprintf(w, "- kernel: %s\n", kernel())
 	fmt.Fprintf(w, "- Go: %s\n", goVersion())
-	fmt.Fprintf(w, "- real etcd: %s; %s\n", depVersions(bins["etcd"], etcdPackage), etcdShape(cfg.members))
+	fmt.Fprintf(w, "- real etcd: %s; %s\n", depVersions(bins["etcd"], proc.EtcdPackage), etcdShape(cfg.members))
 	fmt.Fprintf(w, "- benchmark tool: %s\n", depVersions(bins["benchmark"], "go.etcd.io/etcd/v3", "go.etcd.io/etcd/client/v3", "google.golang.org/grpc"))
 	fmt.Fprintf(w, "- ours: `%s` at %s; %s\n", cfg.serverPkg, commit, oursShape(cfg.members, cfg.cluster))
 	fmt.Fprintf(w, "- whole run: %v; CPUs busy with other work just before it: %.0f%%, just after it: %.0f%% (1 s samples of /proc/stat)\n",

@@ -1,4 +1,4 @@
-package main
+package proc
 
 import (
 	"os"
@@ -8,8 +8,10 @@ import (
 	"time"
 )
 
-// dieWithParent asks Linux to kill a server when loadrun dies (Ctrl-C, a crash), so that no etcd
-// or chapter server outlives the run.
+// dieWithParent asks Linux to kill the child when its parent dies, so that a run that is itself
+// killed (go test -timeout, Ctrl-C, a crash) leaves no etcd or chapter server behind. The signal
+// is tied to the thread that started the child, not the process; the Go runtime does not end
+// idle threads, so in practice that is the parent's lifetime.
 func dieWithParent() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 }
@@ -17,9 +19,9 @@ func dieWithParent() *syscall.SysProcAttr {
 // userHZ is the unit of the CPU times in /proc/PID/stat: USER_HZ, 100 on every Linux Go runs on.
 const userHZ = 100
 
-// processCPU is the CPU time, user plus system, that the running process pid has used so far (all
-// its threads), from /proc/PID/stat, to the nearest 10 ms.
-func processCPU(pid int) (time.Duration, bool) {
+// cpuTime reads the user plus system time of every thread of pid from /proc/PID/stat, to the
+// nearest 10 ms.
+func cpuTime(pid int) (time.Duration, bool) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return 0, false
