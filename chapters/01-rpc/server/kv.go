@@ -6,6 +6,7 @@ import (
 
 	pb "etcdwalk/chapters/01-rpc/api/etcdserverpb"
 	"etcdwalk/chapters/01-rpc/api/v3rpc/rpctypes"
+	"etcdwalk/chapters/01-rpc/etcdserver/api/v3rpc"
 	"etcdwalk/chapters/01-rpc/pkg/traceutil"
 
 	"google.golang.org/grpc/codes"
@@ -21,13 +22,13 @@ type kvServer struct {
 	st  *memStore
 }
 
-// NewKVServer returns the KV service over st, answering with the header hdr describes.
+// newKVServer returns the KV service over st, answering with the header hdr describes.
 func newKVServer(hdr header, st *memStore) *kvServer {
 	return &kvServer{hdr: hdr, st: st}
 }
 
 func (s *kvServer) Put(ctx context.Context, r *pb.PutRequest) (*pb.PutResponse, error) {
-	if err := checkPutRequest(r); err != nil {
+	if err := v3rpc.CheckPutRequest(r); err != nil {
 		return nil, err
 	}
 	trace := traceutil.Get(ctx)
@@ -77,7 +78,7 @@ func applyPut(tw *writeTxn, r *pb.PutRequest) (*pb.PutResponse, error) {
 }
 
 func (s *kvServer) DeleteRange(ctx context.Context, r *pb.DeleteRangeRequest) (*pb.DeleteRangeResponse, error) {
-	if err := checkDeleteRequest(r); err != nil {
+	if err := v3rpc.CheckDeleteRequest(r); err != nil {
 		return nil, err
 	}
 	s.st.mu.Lock()
@@ -112,39 +113,4 @@ func (s *kvServer) Compact(context.Context, *pb.CompactionRequest) (*pb.Compacti
 // request, is lacking, instead of returning a wrong answer.
 func unsupported(what string) error {
 	return status.Error(codes.Unimplemented, fmt.Sprintf("etcdwalk 01-rpc: %s is not supported before chapter 02-kvserver", what))
-}
-
-// checkRangeRequest, checkPutRequest and checkDeleteRequest are etcd's validations (v3rpc/key.go),
-// made before the request goes anywhere near the store.
-func checkRangeRequest(r *pb.RangeRequest) error {
-	if len(r.Key) == 0 {
-		return rpctypes.ErrGRPCEmptyKey
-	}
-	if _, ok := pb.RangeRequest_SortOrder_name[int32(r.SortOrder)]; !ok {
-		return rpctypes.ErrGRPCInvalidSortOption
-	}
-	if _, ok := pb.RangeRequest_SortTarget_name[int32(r.SortTarget)]; !ok {
-		return rpctypes.ErrGRPCInvalidSortOption
-	}
-	return nil
-}
-
-func checkPutRequest(r *pb.PutRequest) error {
-	if len(r.Key) == 0 {
-		return rpctypes.ErrGRPCEmptyKey
-	}
-	if r.IgnoreValue && len(r.Value) != 0 {
-		return rpctypes.ErrGRPCValueProvided
-	}
-	if r.IgnoreLease && r.Lease != 0 {
-		return rpctypes.ErrGRPCLeaseProvided
-	}
-	return nil
-}
-
-func checkDeleteRequest(r *pb.DeleteRangeRequest) error {
-	if len(r.Key) == 0 {
-		return rpctypes.ErrGRPCEmptyKey
-	}
-	return nil
 }

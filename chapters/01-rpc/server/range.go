@@ -7,14 +7,16 @@ import (
 
 	pb "etcdwalk/chapters/01-rpc/api/etcdserverpb"
 	"etcdwalk/chapters/01-rpc/api/v3rpc/rpctypes"
+	"etcdwalk/chapters/01-rpc/etcdserver/api/v3rpc"
+	"etcdwalk/chapters/01-rpc/etcdserver/txn"
 	"etcdwalk/chapters/01-rpc/pkg/traceutil"
 )
 
-// Range answers a read: validate, pick the revision, select the keys, filter, sort, limit, and fill
-// the header. etcd splits this between kvServer.Range (v3rpc/key.go) and executeRange
-// (etcdserver/txn/txn.go); in this chapter it is one function. Workshop exercise "Range".
+// Range answers a read: validate, read the store under its lock, fill the header. etcd splits this
+// between kvServer.Range (v3rpc/key.go), EtcdServer.Range (v3_server.go) and executeRange
+// (txn/txn.go). Workshop exercise "Range".
 func (s *kvServer) Range(ctx context.Context, r *pb.RangeRequest) (*pb.RangeResponse, error) {
-	if err := checkRangeRequest(r); err != nil {
+	if err := v3rpc.CheckRangeRequest(r); err != nil {
 		return nil, err
 	}
 	trace := traceutil.Get(ctx)
@@ -31,8 +33,9 @@ func (s *kvServer) Range(ctx context.Context, r *pb.RangeRequest) (*pb.RangeResp
 	return resp, nil
 }
 
-// executeRange reads st as r asks, for a plain Range and for a range inside a Txn alike.
-// The caller holds st.mu.
+// executeRange reads st as r asks, for a plain Range and for a range inside a Txn alike, as etcd's
+// executeRange does: the store's part here (which revision, which keys, how many), the rest in
+// txn.SelectKVs. The caller holds st.mu.
 func executeRange(st *memStore, r *pb.RangeRequest) (*pb.RangeResponse, error) {
 	// Only the newest revision exists (see memStore): a past one reads as compacted.
 	switch {
@@ -43,28 +46,17 @@ func executeRange(st *memStore, r *pb.RangeRequest) (*pb.RangeResponse, error) {
 	}
 
 	kvs := st.rangeKeys(r.Key, r.RangeEnd)
-	// count is the size of the whole range, before the filters and the limit: etcd counts first.
+	// count is the size of the whole range, before the filters and the limit: etcd's index counts
+	// every key of the range, however few it reads.
 	resp := &pb.RangeResponse{Header: &pb.ResponseHeader{Revision: st.rev}, Count: int64(len(kvs))}
 	if r.CountOnly {
 		return resp, nil
 	}
-
-	// etcd reads at most limit+1 keys (in key order) from its index unless it must see the whole
-	// range first, to sort it or to filter it; only then does it sort. With a sort target but no
-	// sort order, that means sorting only the first limit+1 keys.
-	if r.Limit > 0 && !needsWholeRange(r) && int64(len(kvs)) > r.Limit+1 {
-		kvs = kvs[:r.Limit+1]
+	// etcd's index hands over only the first FetchLimit keys, and only those are sorted: with a
+	// sort target but no sort order, a limited range sorts its first limit+1 keys, not all of them.
+	if n := txn.FetchLimit(r); n > 0 && int64(len(kvs)) > n {
+		kvs = kvs[:n]
 	}
-	kvs = filterKVs(kvs, r)
-	sortKVs(kvs, r.SortOrder, r.SortTarget)
-	if r.Limit > 0 && int64(len(kvs)) > r.Limit {
-		kvs, resp.More = kvs[:r.Limit], true
-	}
-	if r.KeysOnly {
-		for _, kv := range kvs {
-			kv.Value = nil
-		}
-	}
-	resp.Kvs = kvs
+	resp.Kvs, resp.More = txn.SelectKVs(r, kvs)
 	return resp, nil
 }

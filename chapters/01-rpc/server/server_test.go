@@ -2,19 +2,16 @@ package server
 
 import (
 	"context"
-	"net"
 	"testing"
 	"time"
 
 	pb "etcdwalk/chapters/01-rpc/api/etcdserverpb"
 	"etcdwalk/chapters/01-rpc/api/mvccpb"
+	"etcdwalk/chapters/01-rpc/pkg/serve/servetest"
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
-	"google.golang.org/grpc/test/bufconn"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -31,17 +28,7 @@ type testServer struct {
 
 func newTestServer(t *testing.T) *testServer {
 	t.Helper()
-	lis := bufconn.Listen(1 << 20)
-	gs := NewGRPCServer(Config{Name: "test", ClientURLs: []string{"http://127.0.0.1:2379"}})
-	go func() { _ = gs.Serve(lis) }()
-	conn, err := grpc.NewClient("passthrough:///bufnet",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		conn.Close()
-		gs.Stop()
-	})
+	conn := servetest.Dial(t, NewGRPCServer(Config{Name: "test", ClientURLs: []string{"http://127.0.0.1:2379"}}))
 	return &testServer{kv: pb.NewKVClient(conn), cluster: pb.NewClusterClient(conn), maint: pb.NewMaintenanceClient(conn)}
 }
 

@@ -1,11 +1,11 @@
 package server
 
 import (
-	"etcdwalk/chapters/01-rpc/config"
 	"testing"
 
 	pb "etcdwalk/chapters/01-rpc/api/etcdserverpb"
 	"etcdwalk/chapters/01-rpc/api/v3rpc/rpctypes"
+	"etcdwalk/chapters/01-rpc/config"
 
 	"github.com/stretchr/testify/require"
 )
@@ -16,6 +16,10 @@ func putOp(key, value string) *pb.RequestOp {
 
 func delOp(key, end string) *pb.RequestOp {
 	return &pb.RequestOp{Request: &pb.RequestOp_RequestDeleteRange{RequestDeleteRange: &pb.DeleteRangeRequest{Key: []byte(key), RangeEnd: []byte(end)}}}
+}
+
+func rangeOp(r *pb.RangeRequest) *pb.RequestOp {
+	return &pb.RequestOp{Request: &pb.RequestOp_RequestRange{RequestRange: r}}
 }
 
 func TestTxn(t *testing.T) {
@@ -43,6 +47,44 @@ func TestTxn(t *testing.T) {
 	requireProtoEqual(t, kv("x", "1", 3, 3, 1), resp.Responses[0].GetResponsePut().PrevKv)
 }
 
+// TestTxnCompare checks that a txn compares the keys its comparisons name, as they are before the
+// txn, and runs the branch the answer chooses. What each comparison means is etcdserver/txn's
+// TestCompareKVs.
+func TestTxnCompare(t *testing.T) {
+	s := newTestServer(t)
+	s.put(t, "k", "v1") // rev 2
+	s.put(t, "k", "v2") // rev 3: k has version 2
+	s.put(t, "k2", "")  // rev 4: k2 has version 1
+
+	version := func(key, end string, r pb.Compare_CompareResult, n int64) *pb.Compare {
+		return &pb.Compare{Key: []byte(key), RangeEnd: []byte(end), Target: pb.Compare_VERSION, Result: r, TargetUnion: &pb.Compare_Version{Version: n}}
+	}
+	for _, tc := range []struct {
+		name  string
+		cmps  []*pb.Compare
+		holds bool
+	}{
+		{"the compared key's own version", []*pb.Compare{version("k", "", pb.Compare_EQUAL, 2)}, true},
+		{"another key's version is not looked at", []*pb.Compare{version("k2", "", pb.Compare_EQUAL, 2)}, false},
+		{"a missing key has version 0", []*pb.Compare{version("nope", "", pb.Compare_EQUAL, 0)}, true},
+		{"a range compares every key in it", []*pb.Compare{version("k", "l", pb.Compare_GREATER, 1)}, false},
+		{"a range end of \\x00 means every key from the key on", []*pb.Compare{version("k2", "\x00", pb.Compare_EQUAL, 1)}, true},
+		{"every comparison must hold", []*pb.Compare{version("k", "", pb.Compare_EQUAL, 2), version("k2", "", pb.Compare_EQUAL, 2)}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, err := s.kv.Txn(ctx(t), &pb.TxnRequest{
+				Compare: tc.cmps,
+				Success: []*pb.RequestOp{delOp("unrelated", "")},
+				Failure: []*pb.RequestOp{delOp("unrelated", ""), delOp("unrelated2", "")},
+			})
+			require.NoError(t, err)
+			require.Equal(t, tc.holds, resp.Succeeded, "whether etcd finds the comparisons hold")
+			wantOps := map[bool]int{true: 1, false: 2}[tc.holds]
+			require.Len(t, resp.Responses, wantOps, "the responses are those of the branch that ran")
+		})
+	}
+}
+
 func TestTxnErrors(t *testing.T) {
 	tooMany := make([]*pb.RequestOp, config.DefaultMaxTxnOps+1)
 	for i := range tooMany {
@@ -60,13 +102,15 @@ func TestTxnErrors(t *testing.T) {
 		{"too many operations", &pb.TxnRequest{Success: tooMany}, rpctypes.ErrGRPCTooManyOps},
 		{"compare with empty key", &pb.TxnRequest{Compare: []*pb.Compare{{}}}, rpctypes.ErrGRPCEmptyKey},
 		{"put with empty key", &pb.TxnRequest{Failure: []*pb.RequestOp{putOp("", "v")}}, rpctypes.ErrGRPCEmptyKey},
-		{"operation without a request", &pb.TxnRequest{Success: []*pb.RequestOp{{}}}, rpctypes.ErrGRPCKeyNotFound},
 		{"same key put twice", &pb.TxnRequest{Success: []*pb.RequestOp{putOp("k", "1"), putOp("k", "2")}}, rpctypes.ErrGRPCDuplicateKey},
 		{"put inside a deleted range", &pb.TxnRequest{Success: []*pb.RequestOp{putOp("kb", "1"), delOp("k", "l")}}, rpctypes.ErrGRPCDuplicateKey},
 		{"put after a from-key delete (etcd-io/etcd#22395)", &pb.TxnRequest{Success: []*pb.RequestOp{delOp("a", "\x00"), putOp("k", "1")}}, rpctypes.ErrGRPCDuplicateKey},
 		{"put after deleting the key", &pb.TxnRequest{Failure: []*pb.RequestOp{delOp("k", ""), putOp("k", "1")}}, rpctypes.ErrGRPCDuplicateKey},
 		{"unknown lease in the chosen branch", &pb.TxnRequest{Success: []*pb.RequestOp{putOp("ok", "1"), leased}}, rpctypes.ErrGRPCLeaseNotFound},
 		{"ignore_value on a missing key", &pb.TxnRequest{Success: []*pb.RequestOp{putOp("ok", "1"), ignoreMissing}}, rpctypes.ErrGRPCKeyNotFound},
+		{"a range at a future revision after a put", &pb.TxnRequest{Success: []*pb.RequestOp{putOp("ok", "1"), rangeOp(&pb.RangeRequest{Key: []byte("a"), Revision: 99})}}, rpctypes.ErrGRPCFutureRev},
+		{"a range at a fixed revision after a put needs history", &pb.TxnRequest{Success: []*pb.RequestOp{putOp("ok", "1"), rangeOp(&pb.RangeRequest{Key: []byte("a"), Revision: 1})}},
+			unsupported("a range at a fixed revision after a write in the same txn")},
 		{"nested txn is not served", &pb.TxnRequest{Success: []*pb.RequestOp{nested}}, unsupported("a txn nested inside a txn")},
 	}
 	for _, tt := range tests {
@@ -102,4 +146,22 @@ func TestTxnAllowedShapes(t *testing.T) {
 			require.NoError(t, err)
 		})
 	}
+}
+
+// TestTxnRangeSeesEarlierWrites needs both exercises, Txn and Range, and both claim it.
+func TestTxnRangeSeesEarlierWrites(t *testing.T) {
+	s := rangeFixture(t)
+	resp, err := s.kv.Txn(ctx(t), &pb.TxnRequest{Success: []*pb.RequestOp{
+		rangeOp(&pb.RangeRequest{Key: []byte("a")}),
+		putOp("a", "new"),
+		rangeOp(&pb.RangeRequest{Key: []byte("a")}),
+	}})
+	require.NoError(t, err)
+	require.Len(t, resp.Responses, 3)
+	before, after := resp.Responses[0].GetResponseRange(), resp.Responses[2].GetResponseRange()
+	require.Equal(t, "3", string(before.Kvs[0].Value), "a range before the put sees the old value")
+	require.Equal(t, int64(6), before.Header.Revision)
+	require.Equal(t, "new", string(after.Kvs[0].Value), "a range after the put in the same txn sees the new value")
+	require.Equal(t, int64(7), after.Header.Revision, "and the txn's revision")
+	require.Equal(t, int64(7), resp.Header.Revision)
 }

@@ -1,27 +1,12 @@
 package main
 
 import (
-	"flag"
 	"testing"
 
-	"github.com/stretchr/testify/require"
+	"etcdwalk/chapters/01-rpc/pkg/serve/servetest"
 )
 
+// The URL flags themselves are tested with serve.ClientURLFlags; this checks that run parses them.
 func TestRunRejectsBadFlags(t *testing.T) {
-	tests := []struct {
-		name    string
-		args    []string
-		wantErr string
-	}{
-		{"help", []string{"--help"}, flag.ErrHelp.Error()},
-		{"unknown flag", []string{"--data-dirr", "x"}, "flag provided but not defined"},
-		{"stray argument", []string{"serve"}, `unexpected argument "serve"`},
-		{"bad listen URL", []string{"--listen-client-urls", "https://x:1"}, "--listen-client-urls"},
-		{"bad advertise URL", []string{"--advertise-client-urls", "x"}, "--advertise-client-urls"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			require.ErrorContains(t, run(tt.args), tt.wantErr, "run must refuse %v before serving anything", tt.args)
-		})
-	}
+	servetest.RefusesBadFlags(t, run, servetest.FlagCase{Name: "bad listen URL", Args: []string{"--listen-client-urls", "https://x:1"}, WantErr: "--listen-client-urls"})
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -40,6 +41,43 @@ func ParseClientURLs(s string) ([]string, error) {
 	return hosts, nil
 }
 
+// ClientURLs are etcd's --listen-client-urls and --advertise-client-urls flags. Listen and
+// Advertise are the flags as given; Parse fills Hosts and Advertised from them.
+type ClientURLs struct {
+	Listen, Advertise string
+	// Hosts is the host:port of each listen URL.
+	Hosts []string
+	// Advertised are the URLs the member reports to clients (in member list) and derives its ID
+	// from: --advertise-client-urls, or the listen URLs when it is not set.
+	Advertised []string
+}
+
+// ClientURLFlags defines --listen-client-urls, with etcd's default http://localhost:2379, and
+// --advertise-client-urls on fs. Pass the result to Parse.
+func ClientURLFlags(fs *flag.FlagSet) *ClientURLs {
+	u := &ClientURLs{}
+	fs.StringVar(&u.Listen, "listen-client-urls", "http://localhost:2379", "comma-separated URLs to listen on for client traffic")
+	fs.StringVar(&u.Advertise, "advertise-client-urls", "", "comma-separated client URLs to advertise to clients (default: --listen-client-urls)")
+	return u
+}
+
+// check checks both lists of URLs and fills Hosts and Advertised.
+func (u *ClientURLs) check() error {
+	hosts, err := ParseClientURLs(u.Listen)
+	if err != nil {
+		return fmt.Errorf("--listen-client-urls: %w", err)
+	}
+	adv := u.Listen
+	if u.Advertise != "" {
+		if _, err := ParseClientURLs(u.Advertise); err != nil {
+			return fmt.Errorf("--advertise-client-urls: %w", err)
+		}
+		adv = u.Advertise
+	}
+	u.Hosts, u.Advertised = hosts, strings.Split(adv, ",")
+	return nil
+}
+
 // Listen opens a listener on every host; on failure it closes those it opened.
 func Listen(hosts []string) ([]net.Listener, error) {
 	var lns []net.Listener
@@ -56,30 +94,78 @@ func Listen(hosts []string) ([]net.Listener, error) {
 	return lns, nil
 }
 
-// Run serves gs on lns until SIGINT or SIGTERM (or a listener fails), then stops gracefully,
-// cutting off requests still running after 5 seconds.
-func Run(gs *grpc.Server, lns []net.Listener, lg *slog.Logger) error {
-	serveErr := make(chan error, len(lns))
+// Serve serves gs on every listener, each in a goroutine of its own. The channel yields the first
+// error a Serve call returns, and is closed once every Serve call has returned: after a Stop or
+// GracefulStop, which make Serve return nil, a receive gives nil.
+func Serve(gs *grpc.Server, lns []net.Listener) <-chan error {
+	errc := make(chan error, 1)
+	var wg sync.WaitGroup
 	for _, ln := range lns {
-		go func() { serveErr <- gs.Serve(ln) }()
+		wg.Go(func() {
+			if err := gs.Serve(ln); err != nil {
+				select {
+				case errc <- err:
+				default: // an earlier error is waiting already, and it is the one that counts
+				}
+			}
+		})
 	}
+	go func() {
+		wg.Wait()
+		close(errc)
+	}()
+	return errc
+}
+
+// shutdownGrace is how long a stopping server waits for requests still running before it cuts
+// them off. etcd's embed.Etcd.Close does the same in stopServers: GracefulStop, then Stop once its
+// request timeout has passed, because a stream such as a watch may never end by itself.
+const shutdownGrace = 5 * time.Second
+
+// UntilSignal blocks until the process gets SIGINT or SIGTERM, or serveErr yields (serveErr may be
+// nil: then only a signal ends the wait). It then stops every server in gss gracefully: each stops
+// accepting, lets the requests in flight finish, and cuts off those still running after 5 seconds.
+// It returns what serveErr yielded, or nil after a signal.
+func UntilSignal(lg *slog.Logger, serveErr <-chan error, gss ...*grpc.Server) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	return untilDone(ctx, lg, serveErr, shutdownGrace, gss)
+}
+
+// untilDone is UntilSignal with the signal as a context and the grace period as a parameter, so
+// that tests neither send signals nor wait 5 seconds.
+func untilDone(ctx context.Context, lg *slog.Logger, serveErr <-chan error, grace time.Duration, gss []*grpc.Server) error {
+	var err error
 	select {
 	case <-ctx.Done():
-	case err := <-serveErr:
-		gs.Stop()
-		return err
+		lg.Info("shutting down")
+	case err = <-serveErr:
+		lg.Info("shutting down", "serve-error", err)
 	}
-	lg.Info("shutting down")
-	done := make(chan struct{})
-	go func() { gs.GracefulStop(); close(done) }()
+	var stopping sync.WaitGroup
+	for _, gs := range gss {
+		stopping.Go(gs.GracefulStop)
+	}
+	stopped := make(chan struct{})
+	go func() {
+		stopping.Wait()
+		close(stopped)
+	}()
 	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		gs.Stop()
+	case <-stopped:
+	case <-time.After(grace):
+		for _, gs := range gss {
+			gs.Stop() // ends the requests still running, and with them the GracefulStop calls
+		}
+		<-stopped
 	}
-	return nil
+	return err
+}
+
+// Run serves gs on lns until SIGINT or SIGTERM, or until serving fails, then stops it gracefully:
+// the whole life of a one-server process.
+func Run(gs *grpc.Server, lns []net.Listener, lg *slog.Logger) error {
+	return UntilSignal(lg, Serve(gs, lns), gs)
 }
 
 // Main runs a command's run function with the command-line arguments and exits non-zero with its
@@ -104,13 +190,19 @@ func FlagSet(summary string) *flag.FlagSet {
 	return fs
 }
 
-// Parse parses args and refuses positional arguments: the servers take flags only.
-func Parse(fs *flag.FlagSet, args []string) error {
+// Parse parses args and refuses positional arguments: the servers take flags only. It then checks
+// the client URLs of urls, if given, which flag parsing alone does not.
+func Parse(fs *flag.FlagSet, args []string, urls ...*ClientURLs) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q (flags only; see --help)", fs.Arg(0))
+	}
+	for _, u := range urls {
+		if err := u.check(); err != nil {
+			return err
+		}
 	}
 	return nil
 }

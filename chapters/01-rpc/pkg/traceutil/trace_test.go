@@ -14,8 +14,6 @@ import (
 	"google.golang.org/grpc"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
 func TestTraceRecordsStepsInOrder(t *testing.T) {
 	tr := New("put", Field{Key: "key", Value: "foo"})
 	tr.Step("check put request")
@@ -73,3 +71,6 @@ func TestUnaryServerInterceptorLogsEveryRequest(t *testing.T) {
 	require.EqualError(t, err, "boom", "the interceptor passes errors through unchanged")
 	require.Contains(t, buf.String(), "error:boom", "a failed request is logged with its error")
 }
+
+// TestMain fails the package if a test leaves a goroutine behind, e.g. an interceptor that kept one.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

@@ -1,12 +1,11 @@
 package txn
 
 import (
-	"bytes"
 	"context"
-	"sort"
 
 	pb "etcdwalk/chapters/01-rpc/api/etcdserverpb"
 	"etcdwalk/chapters/01-rpc/api/mvccpb"
+	txn01 "etcdwalk/chapters/01-rpc/etcdserver/txn"
 	"etcdwalk/chapters/01-rpc/pkg/traceutil"
 	"etcdwalk/chapters/02-kvserver/etcdserver/errors"
 	"etcdwalk/chapters/02-kvserver/storage/mvcc"
@@ -101,39 +100,31 @@ func Range(ctx context.Context, kv *mvcc.Store, r *pb.RangeRequest) (*pb.RangeRe
 	return executeRange(ctx, tr, r)
 }
 
-// executeRange reads what r asks from rv: etcd's executeRange. The limit goes down to the index
-// only when the answer does not depend on the whole range (no sort, no revision filter), and then
-// one more pair than the limit is read, to learn whether there are more.
+// executeRange reads what r asks from rv: etcd's executeRange. The store reads the range at
+// r.Revision, only as many pairs as txn01.FetchLimit says, and counts the whole range; chapter 01's
+// txn01.SelectKVs then applies what the store does not know about.
 func executeRange(ctx context.Context, rv ReadView, r *pb.RangeRequest) (*pb.RangeResponse, error) {
-	limit := r.Limit
-	if r.SortOrder != pb.RangeRequest_NONE ||
-		r.MinModRevision != 0 || r.MaxModRevision != 0 ||
-		r.MinCreateRevision != 0 || r.MaxCreateRevision != 0 {
-		limit = 0
-	}
-	if limit > 0 {
-		limit++
-	}
-	rr, err := rv.Range(ctx, r.Key, mkGteRange(r.RangeEnd), mvcc.RangeOptions{Limit: limit, Rev: r.Revision, Count: r.CountOnly})
+	ro := mvcc.RangeOptions{Limit: txn01.FetchLimit(r), Rev: r.Revision, Count: r.CountOnly}
+	rr, err := rv.Range(ctx, r.Key, mkGteRange(r.RangeEnd), ro)
 	if err != nil {
 		return nil, err
 	}
 	traceutil.Get(ctx).Step("range keys from the index and bbolt")
 
-	kvs := pruneKVs(rr.KVs, r)
-	sortKVs(kvs, r.SortOrder, r.SortTarget)
 	resp := &pb.RangeResponse{Header: &pb.ResponseHeader{Revision: rr.Rev}, Count: int64(rr.Count)}
-	if r.Limit > 0 && int64(len(kvs)) > r.Limit {
-		kvs, resp.More = kvs[:r.Limit], true
-	}
-	if r.KeysOnly {
-		for _, kv := range kvs {
-			kv.Value = nil
-		}
-	}
-	resp.Kvs = kvs
+	resp.Kvs, resp.More = txn01.SelectKVs(r, rr.KVs)
 	traceutil.Get(ctx).Step("filter and sort the key-value pairs")
 	return resp, nil
+}
+
+// applyCompare evaluates one comparison against the store (etcd's applyCompare): it reads the
+// compared range, and chapter 01's txn01.CompareKVs says whether every pair in it satisfies c.
+func applyCompare(ctx context.Context, rv ReadView, c *pb.Compare) bool {
+	rr, err := rv.Range(ctx, c.Key, mkGteRange(c.RangeEnd), mvcc.RangeOptions{})
+	if err != nil {
+		return false
+	}
+	return txn01.CompareKVs(c, rr.KVs)
 }
 
 // mkGteRange turns the API's "\x00" range end ("no upper bound") into the store's empty end.
@@ -142,60 +133,4 @@ func mkGteRange(rangeEnd []byte) []byte {
 		return []byte{}
 	}
 	return rangeEnd
-}
-
-// pruneKVs drops the pairs outside the request's mod and create revision bounds (0: no bound).
-func pruneKVs(kvs []*mvccpb.KeyValue, r *pb.RangeRequest) []*mvccpb.KeyValue {
-	out := kvs[:0]
-	for _, kv := range kvs {
-		if (r.MaxModRevision != 0 && kv.ModRevision > r.MaxModRevision) ||
-			(r.MinModRevision != 0 && kv.ModRevision < r.MinModRevision) ||
-			(r.MaxCreateRevision != 0 && kv.CreateRevision > r.MaxCreateRevision) ||
-			(r.MinCreateRevision != 0 && kv.CreateRevision < r.MinCreateRevision) {
-			continue
-		}
-		out = append(out, kv)
-	}
-	return out
-}
-
-// sortKVs orders kvs (which come in key order) as etcd does: a target other than KEY without an
-// order means ASCEND, and KEY ASCEND is the order they already have. It uses sort.Sort and
-// sort.Reverse with the same comparisons as etcd, so that pairs that tie come out in etcd's order.
-func sortKVs(kvs []*mvccpb.KeyValue, order pb.RangeRequest_SortOrder, target pb.RangeRequest_SortTarget) {
-	if target != pb.RangeRequest_KEY && order == pb.RangeRequest_NONE {
-		order = pb.RangeRequest_ASCEND
-	} else if target == pb.RangeRequest_KEY && order == pb.RangeRequest_ASCEND {
-		order = pb.RangeRequest_NONE
-	}
-	s := kvSorter{kvs: kvs, target: target}
-	switch order {
-	case pb.RangeRequest_ASCEND:
-		sort.Sort(s)
-	case pb.RangeRequest_DESCEND:
-		sort.Sort(sort.Reverse(s))
-	}
-}
-
-type kvSorter struct {
-	kvs    []*mvccpb.KeyValue
-	target pb.RangeRequest_SortTarget
-}
-
-func (s kvSorter) Len() int      { return len(s.kvs) }
-func (s kvSorter) Swap(i, j int) { s.kvs[i], s.kvs[j] = s.kvs[j], s.kvs[i] }
-func (s kvSorter) Less(i, j int) bool {
-	a, b := s.kvs[i], s.kvs[j]
-	switch s.target {
-	case pb.RangeRequest_VERSION:
-		return a.Version < b.Version
-	case pb.RangeRequest_CREATE:
-		return a.CreateRevision < b.CreateRevision
-	case pb.RangeRequest_MOD:
-		return a.ModRevision < b.ModRevision
-	case pb.RangeRequest_VALUE:
-		return bytes.Compare(a.Value, b.Value) < 0
-	default:
-		return bytes.Compare(a.Key, b.Key) < 0
-	}
 }

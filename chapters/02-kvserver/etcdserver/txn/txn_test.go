@@ -52,51 +52,39 @@ func mustPut(t *testing.T, s *mvcc.Store, k, v string) {
 	require.NoError(t, err)
 }
 
-func TestTxnCompare(t *testing.T) {
+// TestApplyCompareReadsTheComparedRange checks what this chapter adds to a comparison: its keys
+// come from the MVCC store, where a range end of "\x00" means no upper bound. What a comparison
+// means once the keys are read is chapter 01's txn.CompareKVs, tested there.
+func TestApplyCompareReadsTheComparedRange(t *testing.T) {
 	s := newStore(t)
 	mustPut(t, s, "k", "v1") // 2
-	mustPut(t, s, "k", "v2") // 3: create 2, mod 3, version 2
-	mustPut(t, s, "k2", "")  // 4
+	mustPut(t, s, "k", "v2") // 3: k has version 2
+	mustPut(t, s, "k2", "")  // 4: k2 has version 1
+	tr, err := s.Read()
+	require.NoError(t, err)
+	defer tr.End()
 
-	val := func(r pb.Compare_CompareResult, k, v string) *pb.Compare {
-		return &pb.Compare{Key: []byte(k), Target: pb.Compare_VALUE, Result: r, TargetUnion: &pb.Compare_Value{Value: []byte(v)}}
-	}
-	ver := func(r pb.Compare_CompareResult, k string, n int64) *pb.Compare {
-		return &pb.Compare{Key: []byte(k), Target: pb.Compare_VERSION, Result: r, TargetUnion: &pb.Compare_Version{Version: n}}
+	versionIs := func(key, end string, n int64) *pb.Compare {
+		c := &pb.Compare{Key: []byte(key), Target: pb.Compare_VERSION, TargetUnion: &pb.Compare_Version{Version: n}}
+		if end != "" { // as from the wire: no range end is nil, and an empty one would mean "no upper bound"
+			c.RangeEnd = []byte(end)
+		}
+		return c
 	}
 	tests := []struct {
-		name string
-		cmps []*pb.Compare
-		want bool
+		name  string
+		c     *pb.Compare
+		holds bool
 	}{
-		{"value equal", []*pb.Compare{val(pb.Compare_EQUAL, "k", "v2")}, true},
-		{"value equal, other value", []*pb.Compare{val(pb.Compare_EQUAL, "k", "v1")}, false},
-		{"value greater", []*pb.Compare{val(pb.Compare_GREATER, "k", "v1")}, true},
-		{"value less", []*pb.Compare{val(pb.Compare_LESS, "k", "v3")}, true},
-		{"value not equal", []*pb.Compare{val(pb.Compare_NOT_EQUAL, "k", "v1")}, true},
-		{"empty value equals empty", []*pb.Compare{val(pb.Compare_EQUAL, "k2", "")}, true},
-		{"missing key: value comparisons are false", []*pb.Compare{val(pb.Compare_NOT_EQUAL, "none", "x")}, false},
-		{"missing key has version 0", []*pb.Compare{ver(pb.Compare_EQUAL, "none", 0)}, true},
-		{"version", []*pb.Compare{ver(pb.Compare_EQUAL, "k", 2)}, true},
-		{"create revision", []*pb.Compare{{Key: []byte("k"), Target: pb.Compare_CREATE, TargetUnion: &pb.Compare_CreateRevision{CreateRevision: 2}}}, true},
-		{"mod revision", []*pb.Compare{{Key: []byte("k"), Target: pb.Compare_MOD, Result: pb.Compare_LESS, TargetUnion: &pb.Compare_ModRevision{ModRevision: 4}}}, true},
-		{"lease 0", []*pb.Compare{{Key: []byte("k"), Target: pb.Compare_LEASE, TargetUnion: &pb.Compare_Lease{Lease: 0}}}, true},
-		{"union of another field compares with 0", []*pb.Compare{{Key: []byte("k"), Target: pb.Compare_MOD, Result: pb.Compare_GREATER, TargetUnion: &pb.Compare_Version{Version: 99}}}, true},
-		{"unknown result holds", []*pb.Compare{{Key: []byte("k"), Target: pb.Compare_MOD, Result: 9}}, true},
-		{"range: every key must match", []*pb.Compare{{Key: []byte("k"), RangeEnd: []byte("l"), Target: pb.Compare_VERSION, Result: pb.Compare_GREATER, TargetUnion: &pb.Compare_Version{Version: 1}}}, false},
-		{"range from key", []*pb.Compare{{Key: []byte("k"), RangeEnd: []byte{0}, Target: pb.Compare_CREATE, Result: pb.Compare_GREATER, TargetUnion: &pb.Compare_CreateRevision{CreateRevision: 1}}}, true},
-		{"all must hold", []*pb.Compare{ver(pb.Compare_EQUAL, "k", 2), val(pb.Compare_EQUAL, "k", "no")}, false},
+		{"one key, read from the store", versionIs("k", "", 2), true},
+		{"a key the store never had", versionIs("none", "", 0), true},
+		{"[k, l) holds only if every key in it does", versionIs("k", "l", 2), false},
+		{`"\x00" reads every key from k2 on`, versionIs("k2", "\x00", 1), true},
+		{`"\x00" from k reads k2 too`, versionIs("k", "\x00", 2), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, err := Txn(ctx(t), s, &pb.TxnRequest{Compare: tt.cmps, Success: []*pb.RequestOp{rangeOp("k")}})
-			require.NoError(t, err)
-			require.Equal(t, tt.want, resp.Succeeded)
-			wantOps := 0
-			if tt.want {
-				wantOps = 1
-			}
-			require.Len(t, resp.Responses, wantOps, "only the chosen branch runs")
+			require.Equal(t, tt.holds, applyCompare(ctx(t), tr, tt.c), "whether %v holds at revision 4", tt.c)
 		})
 	}
 }

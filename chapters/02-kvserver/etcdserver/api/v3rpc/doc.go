@@ -3,9 +3,13 @@
 //
 // Layer: the gRPC service over EtcdServer (chapter 02; chapters 03 and later register the same
 // handlers over their own RaftKV). Corresponds to etcd v3.6 server/etcdserver/api/v3rpc:
-// key.go (kvServer, checkRangeRequest, checkPutRequest, checkDeleteRequest, checkTxnRequest,
-// checkIntervals), quota.go (quotaKVServer), header.go (header), util.go (togRPCError),
-// grpc.go (Server), maintenance.go (Status) and member.go (MemberList).
+// key.go (kvServer, checkIntervals), quota.go (quotaKVServer), header.go (header), util.go
+// (togRPCError), grpc.go (Server), maintenance.go (Status) and member.go (MemberList).
+//
+// The other validations of key.go (checkRangeRequest, checkPutRequest, checkDeleteRequest,
+// checkTxnRequest) are chapter 01's etcdserver/api/v3rpc (imported as v3rpc01), so that chapter
+// 01's server and this one refuse the same requests. checkIntervals is this chapter's: unlike
+// chapter 01's first version, it follows nested txns, as etcd's does.
 //
 // Left out: the Watch, Lease and Auth services, the other Maintenance and Cluster methods, auth
 // checks, and etcd's interceptors (metrics, request logging, the learner and "no leader" checks).

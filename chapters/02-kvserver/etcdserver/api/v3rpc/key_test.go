@@ -3,26 +3,22 @@ package v3rpc
 import (
 	"context"
 	"errors"
-	"etcdwalk/chapters/01-rpc/config"
-	"fmt"
-	"net"
 	"strings"
 	"testing"
 	"time"
 
 	pb "etcdwalk/chapters/01-rpc/api/etcdserverpb"
 	"etcdwalk/chapters/01-rpc/api/v3rpc/rpctypes"
+	"etcdwalk/chapters/01-rpc/config"
+	"etcdwalk/chapters/01-rpc/pkg/serve/servetest"
 	"etcdwalk/chapters/02-kvserver/etcdserver"
 	etcderr "etcdwalk/chapters/02-kvserver/etcdserver/errors"
 	"etcdwalk/chapters/02-kvserver/storage/mvcc"
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
-	"google.golang.org/grpc/test/bufconn"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -76,22 +72,6 @@ func TestCheckIntervals(t *testing.T) {
 	}
 }
 
-func TestCheckTxnRequestCountsNestedOps(t *testing.T) {
-	many := func(n int) []*pb.RequestOp {
-		out := make([]*pb.RequestOp, n)
-		for i := range out {
-			out[i] = put(fmt.Sprint(i))
-		}
-		return out
-	}
-	require.NoError(t, checkTxnRequest(&pb.TxnRequest{Success: many(4)}, 4))
-	require.Equal(t, rpctypes.ErrGRPCTooManyOps, checkTxnRequest(&pb.TxnRequest{Success: many(5)}, 4))
-	// The outer txn uses 2 of 4, so a nested txn may use 2.
-	require.NoError(t, checkTxnRequest(&pb.TxnRequest{Success: append(many(1), nested(many(2), nil))}, 4))
-	require.Equal(t, rpctypes.ErrGRPCTooManyOps, checkTxnRequest(&pb.TxnRequest{Success: append(many(1), nested(many(3), nil))}, 4))
-	require.Equal(t, rpctypes.ErrGRPCKeyNotFound, checkTxnRequest(&pb.TxnRequest{Success: ops(&pb.RequestOp{})}, 4), "an empty operation")
-}
-
 func TestTogRPCError(t *testing.T) {
 	tests := []struct {
 		err  error
@@ -135,18 +115,8 @@ func TestQuotaRefusesWritesThatDoNotFit(t *testing.T) {
 func TestServerEndToEnd(t *testing.T) {
 	s, err := etcdserver.NewServer(etcdserver.ServerConfig{Name: "t", DataDir: t.TempDir(), ClientURLs: []string{"http://127.0.0.1:2379"}, Limits: config.Limits{MaxRequestBytes: 1024}})
 	require.NoError(t, err)
-	gs := Server(s, false, nil)
-	lis := bufconn.Listen(1 << 20)
-	go func() { _ = gs.Serve(lis) }()
-	conn, err := grpc.NewClient("passthrough:///bufnet",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		conn.Close()
-		gs.Stop()
-		require.NoError(t, s.Stop())
-	})
+	t.Cleanup(func() { require.NoError(t, s.Stop(), "the server stops cleanly once gRPC has") })
+	conn := servetest.Dial(t, Server(s, false, nil))
 	kv := pb.NewKVClient(conn)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

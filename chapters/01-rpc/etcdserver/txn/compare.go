@@ -1,6 +1,4 @@
-//go:build !workshop
-
-package server
+package txn
 
 import (
 	"bytes"
@@ -10,19 +8,17 @@ import (
 	"etcdwalk/chapters/01-rpc/api/mvccpb"
 )
 
-// applyCompare evaluates one Txn comparison against the store, as etcd's applyCompare
-// (server/etcdserver/txn/txn.go) does: every key of the compared range must satisfy it. Workshop
-// exercise "TxnCompare".
-func applyCompare(st *memStore, c *pb.Compare) bool {
-	kvs := st.rangeKeys(c.Key, c.RangeEnd)
+// CompareKVs reports whether the comparison c holds, given kvs, the pairs stored in c's range
+// ([c.Key, c.RangeEnd), or the one key c.Key): it must hold for every one of them. This is etcd's
+// applyCompare after its read.
+//
+// An empty range still has something to compare: a missing key has version, create and mod
+// revision 0 and lease 0, so `version("k") = "0"` is how a client asks "k does not exist". It has
+// no value, though, and an empty value would look the same, so a VALUE comparison on a missing key
+// is always false.
+func CompareKVs(c *pb.Compare, kvs []*mvccpb.KeyValue) bool {
 	if len(kvs) == 0 {
-		// A missing key has version, create and mod revision 0 and no lease, so those can be
-		// compared; but it has no value, and an empty value would be indistinguishable from it,
-		// so a VALUE comparison on a missing key is always false.
-		if c.Target == pb.Compare_VALUE {
-			return false
-		}
-		return compareKV(c, &mvccpb.KeyValue{})
+		return c.Target != pb.Compare_VALUE && compareKV(c, &mvccpb.KeyValue{})
 	}
 	for _, kv := range kvs {
 		if !compareKV(c, kv) {
@@ -32,9 +28,9 @@ func applyCompare(st *memStore, c *pb.Compare) bool {
 	return true
 }
 
-// compareKV checks one stored pair against c. The compared field is chosen by c.Target; the value
-// to compare with is read from c.TargetUnion and counts as zero (or empty) when the union holds
-// some other field.
+// compareKV checks one pair against c (etcd's compareKV). c.Target names the field; the value to
+// compare it with comes from c.TargetUnion through its getter, which gives zero (or empty) when the
+// union holds another field: etcd compares with zero then too.
 func compareKV(c *pb.Compare, kv *mvccpb.KeyValue) bool {
 	var result int
 	switch c.Target {
