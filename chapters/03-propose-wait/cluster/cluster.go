@@ -30,10 +30,11 @@ type Config struct {
 
 // Cluster is a running in-process cluster.
 type Cluster struct {
-	Network *transport.Network
-	Members []*etcdserver.EtcdServer
-	grpcs   []*grpc.Server
-	lns     []net.Listener
+	Network  *transport.Network
+	Members  []*etcdserver.EtcdServer
+	grpcs    []*grpc.Server
+	lns      []net.Listener
+	serveErr chan error
 }
 
 // Start creates, starts and serves every member. On error nothing is left running.
@@ -72,14 +73,23 @@ func Start(cfg Config) (c *Cluster, err error) {
 	if err != nil {
 		return c, err
 	}
+	c.serveErr = make(chan error, len(c.Members))
 	for i, s := range c.Members {
 		s.Start()
 		gs := v3rpc.Server(s, cfg.Trace, cfg.Logger)
 		c.grpcs = append(c.grpcs, gs)
-		go func() { _ = gs.Serve(c.lns[i]) }()
+		errc := serve.Serve(gs, c.lns[i:i+1])
+		go func() {
+			if err, ok := <-errc; ok && err != nil {
+				c.serveErr <- err
+			}
+		}()
 	}
 	return c, nil
 }
+
+// ServeErrors yields the first error of any member's gRPC server: a listener that failed.
+func (c *Cluster) ServeErrors() <-chan error { return c.serveErr }
 
 // GRPCServers returns the members' gRPC servers, for graceful shutdown.
 func (c *Cluster) GRPCServers() []*grpc.Server { return c.grpcs }

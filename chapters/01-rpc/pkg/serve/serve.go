@@ -61,8 +61,8 @@ func ClientURLFlags(fs *flag.FlagSet) *ClientURLs {
 	return u
 }
 
-// check checks both lists of URLs and fills Hosts and Advertised.
-func (u *ClientURLs) check() error {
+// Check checks both lists of URLs and fills Hosts and Advertised.
+func (u *ClientURLs) Check() error {
 	hosts, err := ParseClientURLs(u.Listen)
 	if err != nil {
 		return fmt.Errorf("--listen-client-urls: %w", err)
@@ -190,17 +190,21 @@ func FlagSet(summary string) *flag.FlagSet {
 	return fs
 }
 
+// FlagGroup is a set of flags defined together (ClientURLFlags, LimitFlags) whose values Parse
+// checks once they are parsed.
+type FlagGroup interface{ Check() error }
+
 // Parse parses args and refuses positional arguments: the servers take flags only. It then checks
-// the client URLs of urls, if given, which flag parsing alone does not.
-func Parse(fs *flag.FlagSet, args []string, urls ...*ClientURLs) error {
+// each group, which flag parsing alone does not.
+func Parse(fs *flag.FlagSet, args []string, groups ...FlagGroup) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q (flags only; see --help)", fs.Arg(0))
 	}
-	for _, u := range urls {
-		if err := u.check(); err != nil {
+	for _, g := range groups {
+		if err := g.Check(); err != nil {
 			return err
 		}
 	}

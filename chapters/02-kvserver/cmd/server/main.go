@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"os"
 
-	"etcdwalk/chapters/01-rpc/config"
 	"etcdwalk/chapters/01-rpc/pkg/serve"
 	"etcdwalk/chapters/02-kvserver/etcdserver"
 	"etcdwalk/chapters/02-kvserver/etcdserver/api/v3rpc"
@@ -19,24 +18,16 @@ func run(args []string) error {
 	name := fs.String("name", "default", "human-readable name for this member")
 	dataDir := fs.String("data-dir", "default.etcdwalk", "path to the data directory")
 	urls := serve.ClientURLFlags(fs)
-	quota := fs.Int64("quota-backend-bytes", 0, "refuse writes once the backend would grow past this many bytes (0: 2 GiB, negative: no quota)")
-	maxTxnOps := fs.Uint("max-txn-ops", config.DefaultMaxTxnOps, "maximum number of operations permitted in a transaction")
-	maxReqBytes := fs.Uint("max-request-bytes", config.DefaultMaxRequestBytes, "maximum client request size in bytes the server will accept")
+	limits := serve.LimitFlags(fs)
 	trace := fs.Bool("trace", false, "log every request's steps through the layers, with durations")
-	if err := serve.Parse(fs, args, urls); err != nil {
+	if err := serve.Parse(fs, args, urls, limits); err != nil {
 		return err
-	}
-	if *maxTxnOps == 0 {
-		return errors.New("--max-txn-ops must be at least 1")
-	}
-	if *maxReqBytes == 0 {
-		return errors.New("--max-request-bytes must be at least 1")
 	}
 
 	lg := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	s, err := etcdserver.NewServer(etcdserver.ServerConfig{
 		Name: *name, DataDir: *dataDir, ClientURLs: urls.Advertised,
-		Limits: config.Limits{MaxTxnOps: *maxTxnOps, MaxRequestBytes: *maxReqBytes, QuotaBackendBytes: *quota},
+		Limits: limits.Limits,
 	})
 	if err != nil {
 		return err

@@ -1,17 +1,12 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
-	"time"
 
-	"etcdwalk/chapters/01-rpc/config"
 	"etcdwalk/chapters/01-rpc/pkg/serve"
 	"etcdwalk/chapters/03-propose-wait/cluster"
 	"etcdwalk/chapters/03-propose-wait/etcdserver"
@@ -27,20 +22,17 @@ func run(args []string) error {
 		"comma-separated client URLs, one per member: their number is the cluster size")
 	heartbeat := fs.Uint("heartbeat-interval", 100, "time (in milliseconds) of a heartbeat interval")
 	election := fs.Uint("election-timeout", 1000, "time (in milliseconds) for an election to timeout")
-	quota := fs.Int64("quota-backend-bytes", 0, "refuse writes once a backend would grow past this many bytes (0: 2 GiB, negative: no quota)")
-	maxTxnOps := fs.Uint("max-txn-ops", config.DefaultMaxTxnOps, "maximum number of operations permitted in a transaction")
-	maxReqBytes := fs.Uint("max-request-bytes", config.DefaultMaxRequestBytes, "maximum client request size in bytes the server will accept")
+	limits := serve.LimitFlags(fs)
 	trace := fs.Bool("trace", false, "log every request's steps through the layers, with durations")
-	if err := serve.Parse(fs, args); err != nil {
+	if err := serve.Parse(fs, args, limits); err != nil {
 		return err
 	}
 	if *heartbeat == 0 || *election < 5**heartbeat {
 		return fmt.Errorf("--election-timeout (%d) must be at least 5 times --heartbeat-interval (%d)", *election, *heartbeat)
 	}
-	if *maxTxnOps == 0 || *maxReqBytes == 0 {
-		return errors.New("--max-txn-ops and --max-request-bytes must be at least 1")
+	if _, err := serve.ParseClientURLs(*listen); err != nil {
+		return fmt.Errorf("--listen-client-urls: %w", err)
 	}
-	urls := strings.Split(*listen, ",")
 	if *dataDir == "" {
 		// The members cannot restart from their data anyway (raft's log is in memory), so by
 		// default nothing is kept.
@@ -53,11 +45,11 @@ func run(args []string) error {
 	}
 
 	lg := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	urls := strings.Split(*listen, ",")
 	c, err := cluster.Start(cluster.Config{
 		NamePrefix: *name, ClientURLs: urls, DataDir: *dataDir, Trace: *trace, Logger: lg,
 		Server: etcdserver.ServerConfig{
-			TickMs: *heartbeat, ElectionTicks: int(*election / *heartbeat),
-			Limits: config.Limits{MaxTxnOps: *maxTxnOps, MaxRequestBytes: *maxReqBytes, QuotaBackendBytes: *quota},
+			TickMs: *heartbeat, ElectionTicks: int(*election / *heartbeat), Limits: limits.Limits, Logger: lg,
 		},
 	})
 	if err != nil {
@@ -67,21 +59,6 @@ func run(args []string) error {
 		lg.Info("member serving", "name", m.Cfg.Name, "id", fmt.Sprintf("%x", m.ID()), "url", urls[i], "data-dir", m.Cfg.DataDir)
 	}
 	fmt.Fprintf(os.Stderr, "ready: try  etcdctl --endpoints=%s put foo bar\n", *listen)
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	<-ctx.Done()
-	lg.Info("shutting down")
-	done := make(chan struct{})
-	go func() {
-		for _, gs := range c.GRPCServers() {
-			gs.GracefulStop()
-		}
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-	}
-	return c.Stop()
+	err = serve.UntilSignal(lg, c.ServeErrors(), c.GRPCServers()...)
+	return errors.Join(err, c.Stop())
 }

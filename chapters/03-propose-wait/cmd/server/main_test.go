@@ -1,27 +1,17 @@
 package main
 
 import (
-	"flag"
 	"testing"
 
-	"github.com/stretchr/testify/require"
+	"etcdwalk/chapters/01-rpc/pkg/serve/servetest"
 )
 
+// Every case is refused before a member starts or a directory is made.
 func TestRunRejectsBadFlags(t *testing.T) {
-	tests := []struct {
-		name    string
-		args    []string
-		wantErr string
-	}{
-		{"help", []string{"--help"}, flag.ErrHelp.Error()},
-		{"stray argument", []string{"serve"}, `unexpected argument "serve"`},
-		{"election shorter than five heartbeats", []string{"--heartbeat-interval", "100", "--election-timeout", "300"}, "at least 5 times"},
-		{"no txn ops", []string{"--max-txn-ops", "0"}, "--max-txn-ops"},
-		{"https URL", []string{"--listen-client-urls", "https://127.0.0.1:1"}, "only http://"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			require.ErrorContains(t, run(tt.args), tt.wantErr, "run must refuse %v before serving anything", tt.args)
-		})
-	}
+	servetest.RefusesBadFlags(t, run,
+		servetest.FlagCase{Name: "election shorter than five heartbeats", Args: []string{"--heartbeat-interval", "100", "--election-timeout", "300"}, WantErr: "at least 5 times"},
+		servetest.FlagCase{Name: "no heartbeat", Args: []string{"--heartbeat-interval", "0"}, WantErr: "at least 5 times"},
+		servetest.FlagCase{Name: "no txn ops", Args: []string{"--max-txn-ops", "0"}, WantErr: "--max-txn-ops must be at least 1"},
+		servetest.FlagCase{Name: "https URL", Args: []string{"--listen-client-urls", "https://127.0.0.1:1"}, WantErr: "only http://"},
+	)
 }
