@@ -8,8 +8,6 @@ import (
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
 func TestWaitDeliversToTheRegisteredID(t *testing.T) {
 	w := New()
 	require.NotNil(t, w, "New must return a registry")
@@ -60,3 +58,5 @@ func TestWaitManyConcurrentRequests(t *testing.T) {
 		require.False(t, w.IsRegistered(uint64(i)), "no registration is left behind")
 	}
 }
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
