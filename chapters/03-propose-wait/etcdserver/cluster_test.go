@@ -65,7 +65,9 @@ func (c *testCluster) add(s *EtcdServer) {
 	c.waits = append(c.waits, cw)
 }
 
-// newTestCluster starts n members with fast raft timing: 10ms ticks, elections after 10 ticks.
+// newTestCluster starts n members with fast raft timing: 10ms ticks, elections after 10 ticks. A
+// request gives up after a second, many times what a write takes here: a write that never comes
+// back (an exercise not written yet) fails its test in a second, not in etcd's seven.
 func newTestCluster(t *testing.T, n int, tweak func(*ServerConfig)) *testCluster {
 	t.Helper()
 	c := &testCluster{net: transport.NewNetwork()}
@@ -74,7 +76,7 @@ func newTestCluster(t *testing.T, n int, tweak func(*ServerConfig)) *testCluster
 		members = append(members, testMember(fmt.Sprintf("m%d", i+1), fmt.Sprintf("http://127.0.0.1:%d", 40000+i)))
 	}
 	for _, m := range members {
-		cfg := ServerConfig{Name: m.Name, DataDir: t.TempDir(), Members: members, TickMs: 10, ElectionTicks: 10, RequestTimeout: 3 * time.Second}
+		cfg := ServerConfig{Name: m.Name, DataDir: t.TempDir(), Members: members, TickMs: 10, ElectionTicks: 10, RequestTimeout: time.Second}
 		if tweak != nil {
 			tweak(&cfg)
 		}
@@ -185,7 +187,7 @@ func TestClusterStaleReadOnPartitionedFollower(t *testing.T) {
 }
 
 func TestClusterLeaderLostMidRequest(t *testing.T) {
-	c := newTestCluster(t, 3, func(cfg *ServerConfig) { cfg.RequestTimeout = 2 * time.Second })
+	c := newTestCluster(t, 3, nil)
 	lead := c.leader(t)
 	f := c.followers(lead)[0]
 
@@ -267,7 +269,7 @@ func TestClusterRefusesDataFromAnEarlierRun(t *testing.T) {
 	net := transport.NewNetwork()
 	m := testMember("solo", "http://127.0.0.1:1")
 	dir := t.TempDir()
-	cfg := ServerConfig{Name: "solo", DataDir: dir, Members: []membership.Member{m}, TickMs: 10, ElectionTicks: 10}
+	cfg := ServerConfig{Name: "solo", DataDir: dir, Members: []membership.Member{m}, TickMs: 10, ElectionTicks: 10, RequestTimeout: time.Second}
 	s, err := NewServer(cfg, net)
 	require.NoError(t, err)
 	s.Start()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"sync"
 	"testing"
 	"time"
@@ -52,80 +51,96 @@ var registerModel = porcupine.NondeterministicModel{
 	Equal: func(a, b any) bool { return a == b },
 }
 
-// TestClusterLinearizableWritesUnderFaults records concurrent puts through random members while
-// leaders are cut off and the network heals, and has porcupine check that the history of answers
-// is linearizable: every put's previous value is the value of the put just before it in some
-// order consistent with real time.
+// faultSchedule is the order in which TestClusterLinearizableWritesUnderFaults breaks and heals
+// the network: one step per round of puts, the same in every run, so that every run (with or
+// without -race, on a fast or a slow machine) sees leaders cut off mid-request.
+var faultSchedule = []struct {
+	name  string
+	fault func(c *testCluster)
+}{
+	{"healthy", func(c *testCluster) {}},
+	{"leader isolated", func(c *testCluster) { c.net.Isolate(c.currentLeader().ID()) }},
+	{"healed", func(c *testCluster) { c.net.Heal() }},
+	{"a follower isolated", func(c *testCluster) { c.net.Isolate(c.followers(c.currentLeader())[0].ID()) }},
+	{"leader isolated too", func(c *testCluster) { c.net.Isolate(c.currentLeader().ID()) }},
+	{"healed", func(c *testCluster) { c.net.Heal() }},
+	{"leader isolated", func(c *testCluster) { c.net.Isolate(c.currentLeader().ID()) }},
+	{"healed", func(c *testCluster) { c.net.Heal() }},
+}
+
+// currentLeader is the member that believes it leads, or the first member if none does yet.
+func (c *testCluster) currentLeader() *EtcdServer {
+	for _, s := range c.members {
+		if s.IsLeader() {
+			return s
+		}
+	}
+	return c.members[0]
+}
+
+// TestClusterLinearizableWritesUnderFaults records concurrent puts through every member while
+// leaders are cut off and the network heals, on a fixed schedule, and has porcupine check that the
+// history of answers is linearizable: every put's previous value is the value of the put just
+// before it in some order consistent with real time.
+//
+// Each step of faultSchedule changes the network, then every client does a few puts, each through
+// the next member in turn, and the step ends when all have answered: a put through a cut-off
+// member times out (its outcome is unknown), the others wait for a new leader or go through.
 func TestClusterLinearizableWritesUnderFaults(t *testing.T) {
-	c := newTestCluster(t, 3, func(cfg *ServerConfig) { cfg.RequestTimeout = time.Second })
+	// Half a second is several election timeouts (10 ticks of 10 ms): enough for a put through a
+	// follower to wait out a re-election, and short enough to keep the test quick.
+	c := newTestCluster(t, 3, func(cfg *ServerConfig) { cfg.RequestTimeout = 500 * time.Millisecond })
 	c.leader(t)
 
-	const clients, opsPerClient = 4, 120
-	var mu sync.Mutex
+	const clients, putsPerStep = 4, 4
 	var history []porcupine.Operation
-	stop := make(chan struct{})
-	chaosDone := make(chan struct{})
-	go func() {
-		defer close(chaosDone)
-		rng := rand.New(rand.NewPCG(1, 2))
-		for {
-			select {
-			case <-stop:
-				c.net.Heal()
-				return
-			case <-time.After(150 * time.Millisecond):
-			}
-			switch rng.IntN(3) {
-			case 0:
-				for _, s := range c.members {
-					if s.IsLeader() {
-						c.net.Isolate(s.ID())
+	var mu sync.Mutex
+	for step, f := range faultSchedule {
+		f.fault(c)
+		var wg sync.WaitGroup
+		for cl := range clients {
+			wg.Go(func() {
+				for n := range putsPerStep {
+					in := putInput{key: []string{"a", "b"}[(cl+n)%2], value: fmt.Sprintf("s%d-c%d-%d", step, cl, n)}
+					s := c.members[(cl+n+step)%len(c.members)]
+					call := time.Now().UnixNano()
+					resp, err := s.Put(context.Background(), &pb.PutRequest{Key: []byte(in.key), Value: []byte(in.value), PrevKv: true})
+					ret := time.Now().UnixNano()
+					out := putOutput{known: err == nil}
+					if err != nil {
+						ret = math.MaxInt64 // it may still take effect at any later time
+					} else if resp.PrevKv != nil {
+						out.prev = string(resp.PrevKv.Value)
 					}
+					mu.Lock()
+					history = append(history, porcupine.Operation{ClientId: cl, Input: in, Call: call, Output: out, Return: ret})
+					mu.Unlock()
 				}
-			case 1:
-				c.net.Isolate(c.members[rng.IntN(len(c.members))].ID())
-			default:
-				c.net.Heal()
-			}
+			})
 		}
-	}()
-
-	var wg sync.WaitGroup
-	for cl := range clients {
-		wg.Go(func() {
-			rng := rand.New(rand.NewPCG(uint64(cl), 7))
-			for n := range opsPerClient {
-				in := putInput{key: []string{"a", "b"}[rng.IntN(2)], value: fmt.Sprintf("c%d-%d", cl, n)}
-				s := c.members[rng.IntN(len(c.members))]
-				call := time.Now().UnixNano()
-				resp, err := s.Put(context.Background(), &pb.PutRequest{Key: []byte(in.key), Value: []byte(in.value), PrevKv: true})
-				ret := time.Now().UnixNano()
-				out := putOutput{known: err == nil}
-				if err != nil {
-					ret = math.MaxInt64 // it may still take effect at any later time
-				} else if resp.PrevKv != nil {
-					out.prev = string(resp.PrevKv.Value)
-				}
-				mu.Lock()
-				history = append(history, porcupine.Operation{ClientId: cl, Input: in, Call: call, Output: out, Return: ret})
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	close(stop)
-	<-chaosDone
-
-	failed := 0
-	for _, op := range history {
-		if !op.Output.(putOutput).known {
-			failed++
+		wg.Wait()
+		if step == 0 && unknown(history) == len(history) {
+			// Fail at once rather than wait out every step: nothing works even without faults.
+			t.Fatalf("none of the %d puts on a healthy cluster succeeded: make TestClusterWritesThroughAnyMember pass first", len(history))
 		}
 	}
-	t.Logf("%d puts, %d without a known outcome", len(history), failed)
+
+	failed := unknown(history)
+	t.Logf("%d puts over %d steps, %d without a known outcome", len(history), len(faultSchedule), failed)
 	require.Less(t, failed, len(history), "some puts must have succeeded for the check to mean anything")
+	require.Positive(t, failed, "the schedule cuts leaders off mid-request: some puts must have timed out, or the faults were not exercised")
 	res := porcupine.CheckOperationsTimeout(registerModel.ToModel(), history, time.Minute)
 	require.Equal(t, porcupine.Ok, res, "the write history must be linearizable")
+}
+
+func unknown(history []porcupine.Operation) int {
+	n := 0
+	for _, op := range history {
+		if !op.Output.(putOutput).known {
+			n++
+		}
+	}
+	return n
 }
 
 func TestRegisterModelRejectsAStaleAnswer(t *testing.T) {
