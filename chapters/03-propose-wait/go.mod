@@ -6,6 +6,7 @@ require (
 	etcdwalk/chapters/01-rpc v0.0.0
 	etcdwalk/chapters/02-kvserver v0.0.0
 	github.com/anishathalye/porcupine v1.3.1
+	github.com/cockroachdb/datadriven v1.0.2
 	github.com/stretchr/testify v1.11.1
 	go.etcd.io/raft/v3 v3.6.0
 	go.uber.org/goleak v1.3.0

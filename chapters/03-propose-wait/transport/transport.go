@@ -1,8 +1,10 @@
 package transport
 
 import (
+	"cmp"
 	"context"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -45,9 +47,15 @@ type Network struct {
 	upSince map[link]time.Time
 	delay   time.Duration
 	drop    float64
+
+	// In hold mode every message waits in held until Deliver hands it over (Hold).
+	hold  bool
+	held  []raftpb.Message
+	sends int
 }
 
 type inbox struct {
+	r    Raft
 	c    chan raftpb.Message
 	stop chan struct{}
 	done chan struct{}
@@ -61,7 +69,7 @@ func NewNetwork() *Network {
 // Join connects member id, whose raft is r, and returns the transport it sends with. Messages to
 // id are delivered to r one at a time, in order.
 func (n *Network) Join(id uint64, r Raft) Transporter {
-	in := &inbox{c: make(chan raftpb.Message, queueLen), stop: make(chan struct{}), done: make(chan struct{})}
+	in := &inbox{r: r, c: make(chan raftpb.Message, queueLen), stop: make(chan struct{}), done: make(chan struct{})}
 	n.mu.Lock()
 	n.members[id] = in
 	now := time.Now()
@@ -172,6 +180,54 @@ func (n *Network) Heal() {
 func (n *Network) SetDelay(d time.Duration) { n.mu.Lock(); n.delay = d; n.mu.Unlock() }
 func (n *Network) SetDropRate(p float64)    { n.mu.Lock(); n.drop = p; n.mu.Unlock() }
 
+// Hold makes the network keep every message sent from now on until Deliver hands it over, so
+// that a test decides when each message arrives and can tell the story one step at a time.
+func (n *Network) Hold() { n.mu.Lock(); n.hold = true; n.mu.Unlock() }
+
+// Held returns the messages waiting for Deliver, and how many sends (one per raft Ready) the
+// network has seen: together they tell whether the members are still busy. The messages come by
+// sender and recipient ID, each link's in the order sent: members that send at the same time are
+// listed the same way in every run.
+func (n *Network) Held() (msgs []raftpb.Message, sends int) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return byLink(n.held), n.sends
+}
+
+func byLink(msgs []raftpb.Message) []raftpb.Message {
+	out := append([]raftpb.Message(nil), msgs...)
+	slices.SortStableFunc(out, func(a, b raftpb.Message) int {
+		return cmp.Or(cmp.Compare(a.From, b.From), cmp.Compare(a.To, b.To))
+	})
+	return out
+}
+
+// Deliver hands every held message to its recipient, in the order Held lists them, and returns
+// them. A message over a cut link, or to a member that left, is dropped instead.
+func (n *Network) Deliver(ctx context.Context) (delivered, dropped []raftpb.Message) {
+	n.mu.Lock()
+	msgs := byLink(n.held)
+	n.held = nil
+	n.mu.Unlock()
+	for _, m := range msgs {
+		n.mu.Lock()
+		in, ok := n.members[m.To]
+		cut := n.cut[link{m.From, m.To}]
+		n.mu.Unlock()
+		if !ok || cut {
+			dropped = append(dropped, m)
+			continue
+		}
+		// raft may change the entries of a message it steps (a leader stamps a proposal's with
+		// its term and index): it gets a copy, and the caller keeps the message as it was sent.
+		cp := m
+		cp.Entries = append([]raftpb.Entry(nil), m.Entries...)
+		_ = in.r.Process(ctx, cp)
+		delivered = append(delivered, m)
+	}
+	return delivered, dropped
+}
+
 type memTransport struct {
 	n  *Network
 	id uint64
@@ -181,6 +237,15 @@ func (t *memTransport) Send(msgs []raftpb.Message) {
 	n := t.n
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	n.sends++
+	if n.hold {
+		for _, m := range msgs {
+			if m.To != t.id {
+				n.held = append(n.held, m)
+			}
+		}
+		return
+	}
 	for _, m := range msgs {
 		if m.To == t.id || n.cut[link{t.id, m.To}] || (n.drop > 0 && rand.Float64() < n.drop) {
 			continue

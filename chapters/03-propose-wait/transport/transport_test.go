@@ -58,3 +58,35 @@ func TestNetworkDeliversInOrderAndCutsPartitions(t *testing.T) {
 	require.True(t, t1.ActiveSince(3).IsZero(), "a member that left is unreachable")
 	require.NotPanics(t, func() { t1.Send([]raftpb.Message{{To: 3, Index: 6}}) }, "sending to it drops the message")
 }
+
+func TestHeldMessagesWaitForDeliver(t *testing.T) {
+	n := NewNetwork()
+	r1, r2, r3 := &inboxRaft{}, &inboxRaft{}, &inboxRaft{}
+	t1 := n.Join(1, r1)
+	n.Join(2, r2)
+	n.Join(3, r3)
+	defer func() { n.Leave(1); n.Leave(2); n.Leave(3) }()
+	n.Hold()
+
+	t1.Send([]raftpb.Message{{From: 1, To: 2, Index: 1}, {From: 1, To: 3, Index: 2}, {From: 1, To: 1, Index: 3}})
+	held, sends := n.Held()
+	require.Len(t, held, 2, "both messages to others wait; a message to oneself is not sent")
+	require.Equal(t, 1, sends)
+	require.Empty(t, r2.received(), "nothing arrives before Deliver")
+
+	n.Isolate(3)
+	delivered, dropped := n.Deliver(context.Background())
+	require.Equal(t, []uint64{1}, indexes(delivered))
+	require.Equal(t, []uint64{2}, indexes(dropped), "a message over a link cut since it was sent is dropped at delivery")
+	require.Equal(t, []uint64{1}, r2.received(), "Deliver hands the message over before it returns")
+	held, _ = n.Held()
+	require.Empty(t, held)
+}
+
+func indexes(msgs []raftpb.Message) []uint64 {
+	var out []uint64
+	for _, m := range msgs {
+		out = append(out, m.Index)
+	}
+	return out
+}
