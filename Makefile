@@ -10,6 +10,12 @@ PROTO_GEN := \
 	"chapters/01-rpc/buf.gen.yaml --path chapters/01-rpc/api/etcdserverpb --path chapters/01-rpc/api/mvccpb" \
 	"chapters/03-propose-wait/buf.gen.yaml --path chapters/03-propose-wait/api/etcdserverpb"
 ENDPOINTS ?= http://127.0.0.1:2379,http://127.0.0.1:22379,http://127.0.0.1:32379
+# The client URLs `make run` serves, one per member: ENDPOINTS, unless ARGS has --listen-client-urls
+# (as --listen-client-urls=URLS or --listen-client-urls URLS; the last one, as the server reads it).
+comma := ,
+RUN_ARGS_URLS = $(patsubst -listen-client-urls=%,%,$(lastword $(filter -listen-client-urls=%,$(subst -listen-client-urls ,-listen-client-urls=,$(subst --listen-client-urls,-listen-client-urls,$(ARGS))))))
+RUN_URLS = $(or $(RUN_ARGS_URLS),$(ENDPOINTS))
+RUN_URL_LIST = $(subst $(comma), ,$(RUN_URLS))
 # VCS stamping needs a git checkout owned by the current user; builds here never need the stamp.
 export GOFLAGS := $(GOFLAGS) -buildvcs=false
 
@@ -17,6 +23,7 @@ export GOFLAGS := $(GOFLAGS) -buildvcs=false
 
 help:
 	@echo "make run             start $(NEWEST)'s server on $(ENDPOINTS)"
+	@echo "                     (other ports: make run ENDPOINTS=URL,URL,URL; more flags: make run ARGS=--trace)"
 	@echo "make test            everything CI runs: generated code, gofmt, vet, staticcheck, tests, workshop check"
 	@echo "make generate        regenerate the .pb.go files from the .proto files"
 	@echo "make workshop-check  prove every exercise's twin compiles and fails exactly its tests"
@@ -24,11 +31,12 @@ help:
 	@echo "make bench           load run against real etcd, then chapter 02's Go benchmarks (docs/benchmarks.md)"
 
 run:
-	@echo "Starting $(NEWEST): one member per URL of $(ENDPOINTS). In another terminal:"
-	@echo "  make etcdctl && .bin/etcdctl --endpoints=$(ENDPOINTS) endpoint status -w table"
-	@echo "  .bin/etcdctl --endpoints=http://127.0.0.1:22379 put foo bar"
-	@echo "  .bin/etcdctl --endpoints=http://127.0.0.1:32379 get foo"
-	$(GO) run etcdwalk/$(NEWEST)/cmd/server --listen-client-urls $(ENDPOINTS) $(ARGS)
+	@echo "Starting $(NEWEST): one member per URL of $(RUN_URLS). In another terminal:"
+	@echo "  make etcdctl && export ETCDCTL_ENDPOINTS=$(RUN_URLS)"
+	@echo "  .bin/etcdctl endpoint status -w table"
+	@echo "  ETCDCTL_ENDPOINTS=$(or $(word 2,$(RUN_URL_LIST)),$(firstword $(RUN_URL_LIST))) .bin/etcdctl put foo bar"
+	@echo "  ETCDCTL_ENDPOINTS=$(or $(word 3,$(RUN_URL_LIST)),$(lastword $(RUN_URL_LIST))) .bin/etcdctl get foo"
+	$(GO) run etcdwalk/$(NEWEST)/cmd/server$(if $(RUN_ARGS_URLS),, --listen-client-urls $(ENDPOINTS)) $(ARGS)
 
 test: check-generated fmt-check vet staticcheck unit workshop-check
 	@echo "make test: all checks passed"
