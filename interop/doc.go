@@ -1,7 +1,7 @@
 // Package interop checks every chapter's server against the real thing: the official etcd client
 // (go.etcd.io/etcd/client/v3), etcdctl, and a real etcd v3.6.16 started next to it.
 //
-// All of it is tests (chNN_test.go, one file per chapter) on top of three packages:
+// All of it is tests (chNN_test.go, one file per chapter) on top of these packages:
 //
 //   - proc builds the binaries and runs the servers as separate processes (our chapter servers,
 //     real etcd as one member or as a cluster of one process per member): start, stop, kill -9,
@@ -11,6 +11,8 @@
 //     documentation explains why nothing here can share one binary, and how to add a chapter.
 //   - loadrun is a command, not a test: etcd's benchmark tool against real etcd and a chapter's
 //     server, started with proc, for docs/benchmarks.md.
+//   - walkthrough runs the shell blocks of the READMEs as a reader would paste them, against the
+//     real servers and the real etcdctl, and compares what they print.
 //
 // Run it with
 //

@@ -29,6 +29,6 @@ func run(args []string) error {
 		return err
 	}
 	lg.Info("serving client requests", "member", *name, "urls", urls.Listen)
-	fmt.Fprintf(os.Stderr, "ready: try  etcdctl --endpoints=%s put foo bar\n", urls.Advertised[0])
+	fmt.Fprintf(os.Stderr, "ready: try  ETCDCTL_ENDPOINTS=%s etcdctl put foo bar\n", urls.Advertised[0])
 	return serve.Run(gs, lns, lg)
 }

@@ -38,7 +38,7 @@ func run(args []string) error {
 	}
 	gs := v3rpc.Server(s, *trace, lg)
 	lg.Info("serving client requests", "member", *name, "data-dir", *dataDir, "urls", urls.Listen, "revision", s.KV().Rev())
-	fmt.Fprintf(os.Stderr, "ready: try  etcdctl --endpoints=%s put foo bar\n", urls.Advertised[0])
+	fmt.Fprintf(os.Stderr, "ready: try  ETCDCTL_ENDPOINTS=%s etcdctl put foo bar\n", urls.Advertised[0])
 	err = serve.Run(gs, lns, lg)
 	return errors.Join(err, s.Stop())
 }

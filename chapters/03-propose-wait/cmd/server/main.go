@@ -58,7 +58,7 @@ func run(args []string) error {
 	for i, m := range c.Members {
 		lg.Info("member serving", "name", m.Cfg.Name, "id", fmt.Sprintf("%x", m.ID()), "url", urls[i], "data-dir", m.Cfg.DataDir)
 	}
-	fmt.Fprintf(os.Stderr, "ready: try  etcdctl --endpoints=%s put foo bar\n", *listen)
+	fmt.Fprintf(os.Stderr, "ready: try  ETCDCTL_ENDPOINTS=%s etcdctl put foo bar\n", *listen)
 	err = serve.UntilSignal(lg, c.ServeErrors(), c.GRPCServers()...)
 	return errors.Join(err, c.Stop())
 }
