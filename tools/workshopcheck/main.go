@@ -1,56 +1,74 @@
 // Command workshopcheck proves that every workshop exercise of the given chapters works as an
-// exercise: its twin (built with -tags workshop) compiles, the tests it names fail, no other test
-// fails, and the normal build passes all tests.
+// exercise, alone and with the rest of its chapter:
 //
-//	workshopcheck chapters/*/
+//	workshopcheck [-v] CHAPTER_DIR...
+//	workshopcheck -list-tags CHAPTER_DIR...
 //
 // An exercise is declared in its twin file (a file whose name ends in _workshop.go) by a line
 //
-//	//etcdwalk:exercise name=Range tests=^TestRange
+//	//etcdwalk:exercise name=Range tag=workshop_range tests=^Test(Range|TxnRange)
 //
-// where tests is a regular expression over top-level test names. See docs/workshop.md.
+// tests (and an optional skip) are regular expressions over top-level test names, as go test's
+// -run and -skip: the tests that fail while the exercise is unwritten. The twin is built with
+// //go:build workshop_NN || TAG (NN is the chapter's number), its reference file next to it
+// with the negation. For each chapter, workshopcheck checks that
+//
+//   - the build lines are these, so that a tag switches on its own twins and nothing else;
+//   - the normal build passes every test of the chapter;
+//   - for each exercise's tag, and for the chapter's tag: the build compiles only the twins it
+//     names, in no other chapter; the claimed tests fail, at least one, and no other test fails;
+//   - each mutant in a package's testdata/mutants/ (a reference file with one mistake, see
+//     mutant.go) fails the tests it names, with a message that contains its want line.
+//
+// -list-tags prints every exercise's and chapter's tag, for go vet. See docs/workshop.md.
 package main
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io/fs"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
-	"sort"
+	"slices"
 	"strings"
 )
 
-const directive = "//etcdwalk:exercise "
-
-type exercise struct {
-	name  string
-	tests *regexp.Regexp
-	file  string // the twin, relative to the chapter
-}
+var verbose = flag.Bool("v", false, "list the tests that fail for each tag")
 
 func main() {
+	listTags := flag.Bool("list-tags", false, "print the tag of every exercise and chapter, one per line, and exit")
 	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "Usage: workshopcheck CHAPTER_DIR...\n\n"+
-			"For every package with exercises (files *_workshop.go carrying a %q line), checks that\n"+
-			"`go test -tags workshop` compiles and fails exactly the exercises' tests, and that the\n"+
-			"normal build passes.\n", strings.TrimSpace(directive))
+		fmt.Fprintf(flag.CommandLine.Output(), "Usage: workshopcheck [-v] [-list-tags] CHAPTER_DIR...\n\n"+
+			"For every exercise (a *_workshop.go file carrying a %q line) and every chapter, checks\n"+
+			"that its build tag stubs only its own twins, fails exactly the tests it claims, and that\n"+
+			"the mutants in testdata/mutants fail their tests; and that the normal build passes.\n\n",
+			strings.TrimSpace(directive))
+		flag.PrintDefaults()
 	}
 	flag.Parse()
 	if flag.NArg() == 0 {
 		flag.Usage()
 		os.Exit(2)
 	}
+	chapters, err := loadChapters(flag.Args())
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "FAIL %v\n", err)
+		os.Exit(1)
+	}
+	if *listTags {
+		for _, ch := range chapters {
+			for _, ex := range ch.exercises {
+				fmt.Println(ex.tag)
+			}
+			if len(ch.exercises) > 0 {
+				fmt.Println(ch.tag)
+			}
+		}
+		return
+	}
 	failed := false
-	for _, dir := range flag.Args() {
-		if err := checkChapter(dir); err != nil {
-			fmt.Fprintf(os.Stderr, "FAIL %s: %v\n", dir, err)
+	for _, ch := range chapters {
+		if err := ch.check(); err != nil {
+			fmt.Fprintf(os.Stderr, "FAIL %s:\n  %s\n", ch.dir, strings.ReplaceAll(err.Error(), "\n", "\n  "))
 			failed = true
 		}
 	}
@@ -59,204 +77,200 @@ func main() {
 	}
 }
 
-// checkChapter checks every package of the chapter in dir that has exercises.
-func checkChapter(dir string) error {
-	byPkg, err := findExercises(dir)
-	if err != nil {
-		return err
-	}
-	if len(byPkg) == 0 {
-		fmt.Printf("%s: no exercises\n", dir)
+// check runs every check of the chapter and returns what failed.
+func (ch *chapter) check() error {
+	if len(ch.exercises) == 0 {
+		fmt.Printf("--  %s: no exercises\n", ch.dir)
 		return nil
 	}
-	pkgs := make([]string, 0, len(byPkg))
-	for p := range byPkg {
-		pkgs = append(pkgs, p)
+	if err := ch.checkBuildLines(); err != nil {
+		return err // every later check would report the same mistake less clearly
 	}
-	sort.Strings(pkgs)
+	normal, err := runTests(ch.dir, "./...")
+	if err != nil {
+		return fmt.Errorf("normal build: %w", err)
+	}
+	if f := normal.failed(); len(f) > 0 {
+		return fmt.Errorf("normal build: tests fail without a workshop tag: %s", strings.Join(names(f), " "))
+	}
+	ch.printf("normal build", "%d tests pass", len(normal))
+
 	var errs []error
-	for _, pkg := range pkgs {
-		if err := checkPackage(dir, pkg, byPkg[pkg]); err != nil {
-			errs = append(errs, fmt.Errorf("package ./%s: %w", pkg, err))
+	for _, ex := range ch.exercises {
+		stubs, res, err := ch.runTag(ex.tag, []exercise{ex})
+		if err == nil {
+			err = claims(res, []exercise{ex})
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("exercise %s, -tags %s: %w", ex.name, ex.tag, err))
+			continue
+		}
+		ch.printf("-tags "+ex.tag, "%s: stubs only %s; %s", ex.name, strings.Join(stubs, " "), summary(res))
+		ch.list(res)
+	}
+	if stubs, res, err := ch.runTag(ch.tag, ch.exercises); err != nil {
+		errs = append(errs, fmt.Errorf("-tags %s: %w", ch.tag, err))
+	} else if err := claims(res, ch.exercises); err != nil {
+		errs = append(errs, fmt.Errorf("-tags %s (all %d exercises): %w", ch.tag, len(ch.exercises), err))
+	} else {
+		ch.printf("-tags "+ch.tag, "its %d exercises: stubs only their %d files; %s", len(ch.exercises), len(stubs), summary(res))
+		ch.list(res)
+	}
+	for _, m := range ch.mutants {
+		failing, err := ch.runMutant(m)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("mutant %s: %w", m.path, err))
+			continue
+		}
+		ch.printf("mutant "+m.name, "%s (%s) fails %s with %q", m.ex.name, m.file, strings.Join(failing, " "), m.want)
+	}
+	for _, ex := range ch.exercises {
+		if !ch.hasMutant(ex) {
+			errs = append(errs, fmt.Errorf("exercise %s: no mutant in %s/testdata/mutants shows a test that fails for the mistake it teaches", ex.name, ex.pkg))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// findExercises returns the exercises of the chapter, keyed by package directory.
-func findExercises(dir string) (map[string][]exercise, error) {
-	byPkg := map[string][]exercise{}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, "_workshop.go") {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, path)
-		exs, err := parseDirectives(path, rel)
-		if err != nil {
-			return err
-		}
-		twin := strings.TrimSuffix(path, "_workshop.go") + ".go"
-		if len(exs) > 0 {
-			if err := checkTwin(twin); err != nil {
-				return fmt.Errorf("%s: %w", rel, err)
-			}
-		}
-		pkg := filepath.Dir(rel)
-		byPkg[pkg] = append(byPkg[pkg], exs...)
-		return nil
-	})
-	for pkg, exs := range byPkg {
-		if len(exs) == 0 {
-			delete(byPkg, pkg) // workshop-only helpers, no exercise of their own
-		}
-	}
-	return byPkg, err
+func (ch *chapter) printf(what, format string, args ...any) {
+	fmt.Printf("ok  %-24s %-36s %s\n", ch.dir, what, fmt.Sprintf(format, args...))
 }
 
-func parseDirectives(path, rel string) ([]exercise, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
+// list prints the failing tests under the line of their tag, with -v.
+func (ch *chapter) list(res results) {
+	if *verbose {
+		for _, k := range res.failed() {
+			fmt.Printf("      fails: %s\n", k)
+		}
 	}
-	defer f.Close()
-	var exs []exercise
-	sc := bufio.NewScanner(f)
-	for n := 1; sc.Scan(); n++ {
-		line := sc.Text()
-		if !strings.HasPrefix(line, directive) {
-			continue
-		}
-		ex := exercise{file: rel}
-		for _, field := range strings.Fields(strings.TrimPrefix(line, directive)) {
-			k, v, _ := strings.Cut(field, "=")
-			switch k {
-			case "name":
-				ex.name = v
-			case "tests":
-				re, err := regexp.Compile(v)
-				if err != nil {
-					return nil, fmt.Errorf("%s:%d: tests=%q: %w", rel, n, v, err)
-				}
-				ex.tests = re
-			default:
-				return nil, fmt.Errorf("%s:%d: unknown field %q (want name= and tests=)", rel, n, k)
-			}
-		}
-		if ex.name == "" || ex.tests == nil {
-			return nil, fmt.Errorf("%s:%d: an exercise needs name= and tests=", rel, n)
-		}
-		exs = append(exs, ex)
-	}
-	return exs, sc.Err()
 }
 
-// checkTwin requires the reference file next to the twin, excluded from workshop builds.
-func checkTwin(twin string) error {
-	b, err := os.ReadFile(twin)
-	if err != nil {
-		return fmt.Errorf("the reference twin %s is missing: %w", filepath.Base(twin), err)
+func (ch *chapter) hasMutant(ex exercise) bool {
+	for _, m := range ch.mutants {
+		if m.ex.name == ex.name {
+			return true
+		}
 	}
-	if !bytes.Contains(b, []byte("//go:build !workshop")) {
-		return fmt.Errorf("%s must start with //go:build !workshop", filepath.Base(twin))
-	}
-	return nil
+	return false
 }
 
-func checkPackage(dir, pkg string, exs []exercise) error {
-	normal, err := runTests(dir, pkg)
+// runTag checks which twins the tag compiles, in this chapter and in the chapters it imports:
+// those of exs and their helpers, no other. It returns them, relative to the chapter, and the
+// results of the chapter's tests built with the tag.
+func (ch *chapter) runTag(tag string, exs []exercise) ([]string, results, error) {
+	active, err := activeTwins(ch.dir, tag)
 	if err != nil {
-		return fmt.Errorf("normal build: %w", err)
+		return nil, nil, err
 	}
-	if f := normal.failed(); len(f) > 0 {
-		return fmt.Errorf("normal build: tests fail without the workshop tag: %s", strings.Join(f, ", "))
-	}
-	work, err := runTests(dir, pkg, "-tags", "workshop")
-	if err != nil {
-		return fmt.Errorf("-tags workshop: %w", err)
-	}
-
+	allowed := map[string]bool{}
 	var problems []string
-	owned := map[string]bool{}
 	for _, ex := range exs {
-		var fails []string
-		for name, ok := range work {
-			if !ex.tests.MatchString(name) {
-				continue
-			}
-			owned[name] = true
-			if ok {
-				problems = append(problems, fmt.Sprintf("exercise %s: test %s passes with the exercise unwritten", ex.name, name))
-			} else {
-				fails = append(fails, name)
+		allowed[ch.abs(ex.twin)] = true
+		if !active[ch.abs(ex.twin)] {
+			problems = append(problems, fmt.Sprintf("it does not compile %s", ex.twin))
+		}
+		for _, h := range ch.helpers {
+			if pkgOf(h) == ex.pkg {
+				allowed[ch.abs(h)] = true
 			}
 		}
-		sort.Strings(fails)
-		if len(fails) == 0 {
-			problems = append(problems, fmt.Sprintf("exercise %s: no test matching %s fails with the exercise unwritten", ex.name, ex.tests))
-			continue
-		}
-		fmt.Printf("ok  %s/%s  exercise %-12s (%s) fails: %s\n", filepath.Clean(dir), pkg, ex.name, ex.file, strings.Join(fails, " "))
 	}
-	for _, name := range work.failed() {
-		if !owned[name] {
-			problems = append(problems, fmt.Sprintf("test %s fails with -tags workshop but belongs to no exercise", name))
+	var stubs []string
+	for _, f := range sortedKeys(active) {
+		if !allowed[f] {
+			problems = append(problems, fmt.Sprintf("it also compiles %s, which belongs to another exercise", ch.rel(f)))
 		}
+		stubs = append(stubs, ch.rel(f))
 	}
 	if len(problems) > 0 {
-		sort.Strings(problems)
-		return errors.New(strings.Join(problems, "; "))
+		return nil, nil, errors.New(strings.Join(problems, "; "))
+	}
+	res, err := runTests(ch.dir, "./...", "-tags", tag)
+	return stubs, res, err
+}
+
+// claims checks that the tests exs claim fail, at least one, and that no other test fails.
+func claims(res results, exs []exercise) error {
+	var problems []string
+	claimed := 0
+	for _, k := range sortedKeys(res) {
+		byAny := false
+		for _, ex := range exs {
+			byAny = byAny || ex.claims(k.test)
+		}
+		switch {
+		case byAny && res[k].passed:
+			problems = append(problems, fmt.Sprintf("test %s passes with the exercise unwritten", k))
+		case !byAny && !res[k].passed:
+			problems = append(problems, fmt.Sprintf("test %s fails, but no exercise claims it (%s)", k, claimList(exs)))
+		case byAny:
+			claimed++
+		}
+	}
+	if claimed == 0 && len(problems) == 0 {
+		problems = append(problems, fmt.Sprintf("no test matches %s", claimList(exs)))
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "\n"))
 	}
 	return nil
 }
 
-// results maps each top-level test to whether it passed.
-type results map[string]bool
-
-func (r results) failed() []string {
+func claimList(exs []exercise) string {
 	var out []string
-	for name, ok := range r {
-		if !ok {
-			out = append(out, name)
+	for _, ex := range exs {
+		s := "tests=" + ex.tests.String()
+		if ex.skip != nil {
+			s += " skip=" + ex.skip.String()
 		}
+		out = append(out, s)
 	}
-	sort.Strings(out)
+	return strings.Join(out, ", ")
+}
+
+// summary says how many tests failed, in which packages, and how many passed.
+func summary(res results) string {
+	perPkg := map[string]int{}
+	for _, k := range res.failed() {
+		perPkg[k.pkg]++
+	}
+	pkgs := sortedKeys(perPkg)
+	var where string
+	switch len(pkgs) {
+	case 0:
+	case 1:
+		where = " in " + pkgs[0]
+	default:
+		var parts []string
+		for _, p := range pkgs {
+			parts = append(parts, fmt.Sprintf("%d in %s", perPkg[p], p))
+		}
+		where = " (" + strings.Join(parts, ", ") + ")"
+	}
+	return fmt.Sprintf("fails %s%s, passes %d", plural(len(res.failed()), "test"), where, len(res)-len(res.failed()))
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+func names(keys []testKey) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = k.String()
+	}
 	return out
 }
 
-// runTests runs the package's tests with -json and collects the top-level results. A build failure
-// is an error, not a test failure.
-func runTests(dir, pkg string, extra ...string) (results, error) {
-	args := append([]string{"test", "-count=1", "-json"}, extra...)
-	args = append(args, "./"+filepath.ToSlash(pkg))
-	cmd := exec.Command("go", args...)
-	cmd.Dir = dir
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, runErr := cmd.Output()
-	res := results{}
-	var buildOutput strings.Builder
-	dec := json.NewDecoder(bytes.NewReader(out))
-	for dec.More() {
-		var ev struct {
-			Action string
-			Test   string
-			Output string
-		}
-		if err := dec.Decode(&ev); err != nil {
-			return nil, fmt.Errorf("reading go test -json: %w", err)
-		}
-		switch {
-		case ev.Action == "build-output":
-			buildOutput.WriteString(ev.Output)
-		case ev.Test == "" || strings.Contains(ev.Test, "/"):
-		case ev.Action == "pass" || ev.Action == "skip":
-			res[ev.Test] = true
-		case ev.Action == "fail":
-			res[ev.Test] = false
-		}
+// sortedKeys returns m's keys in the order of their text.
+func sortedKeys[K comparable, V any](m map[K]V) []K {
+	keys := make([]K, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
 	}
-	if runErr != nil && len(res.failed()) == 0 {
-		return nil, fmt.Errorf("go %s did not compile or run:\n%s%s", strings.Join(args, " "), buildOutput.String(), stderr.String())
-	}
-	return res, nil
+	slices.SortFunc(keys, func(a, b K) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) })
+	return keys
 }

@@ -24,6 +24,6 @@
 //     etcd's 1.5 MiB request limit (only gRPC's 2 MiB receive limit, as etcd sets it, applies), auth,
 //     watch.
 //
-// Workshop exercises: Range (range.go) and Txn (txn_apply.go); their twins with the workshop
-// build tag keep the signatures and a guided TODO.
+// Workshop exercises: Range (range.go) and Txn (txn_apply.go); their twins, built with the tag
+// workshop_range, workshop_txn or workshop_01 (both), keep the signatures and a guided TODO.
 package server

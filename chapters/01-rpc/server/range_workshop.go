@@ -1,6 +1,6 @@
-//go:build workshop
+//go:build workshop_01 || workshop_range
 
-//etcdwalk:exercise name=Range tests=^Test(Range|TxnRange)
+//etcdwalk:exercise name=Range tag=workshop_range tests=^Test(Range|TxnRange)
 
 package server
 
@@ -10,9 +10,10 @@ import (
 	pb "etcdwalk/chapters/01-rpc/api/etcdserverpb"
 )
 
-// Range answers a read. Workshop exercise "Range": make `go test -tags workshop -run TestRange .`
-// pass. The reference answer is range.go (built without the workshop tag); etcd's is kvServer.Range
-// in server/etcdserver/api/v3rpc/key.go plus executeRange in server/etcdserver/txn/txn.go.
+// Range answers a read. Workshop exercise "Range": make
+// `go test -tags workshop_range -run TestRange ./server/` pass. The reference answer is range.go
+// (built without the tag); etcd's is kvServer.Range in server/etcdserver/api/v3rpc/key.go plus
+// executeRange in server/etcdserver/txn/txn.go.
 //
 // TODO, in this order:
 //  1. Validate r with v3rpc.CheckRangeRequest (etcdserver/api/v3rpc) and return its error as is:

@@ -1,4 +1,4 @@
-//go:build !workshop
+//go:build !(workshop_01 || workshop_txn)
 
 package server
 

@@ -1,6 +1,6 @@
-//go:build workshop
+//go:build workshop_01 || workshop_txn
 
-//etcdwalk:exercise name=Txn tests=^TestTxn
+//etcdwalk:exercise name=Txn tag=workshop_txn tests=^TestTxn
 
 package server
 
@@ -11,9 +11,9 @@ import (
 )
 
 // applyTxn evaluates r's comparisons, checks the branch they choose and runs it as one write.
-// Workshop exercise "Txn": make `go test -tags workshop -run TestTxn .` pass. The reference answer
-// is txn_apply.go; etcd's is Txn in server/etcdserver/txn/txn.go (compareToPath, checkTxn,
-// executeTxn). kvServer.Txn in txn.go has validated r and holds st.mu.
+// Workshop exercise "Txn": make `go test -tags workshop_txn -run TestTxn ./server/` pass. The
+// reference answer is txn_apply.go; etcd's is Txn in server/etcdserver/txn/txn.go (compareToPath,
+// checkTxn, executeTxn). kvServer.Txn in txn.go has validated r and holds st.mu.
 //
 // TODO:
 //  1. Evaluate every comparison before anything is written. c holds if

@@ -1,6 +1,6 @@
-//go:build workshop
+//go:build workshop_03 || workshop_applytrigger
 
-//etcdwalk:exercise name=ApplyTrigger tests=^TestCluster
+//etcdwalk:exercise name=ApplyTrigger tag=workshop_applytrigger tests=^Test(Cluster|Transcript) skip=^TestCluster(StoppedMemberAnswersErrStopped|FailedProposeForgetsItsRegistration)$
 
 package etcdserver
 
@@ -9,9 +9,10 @@ import (
 )
 
 // applyEntryNormal applies one committed entry and returns the trigger for its proposer. Workshop
-// exercise "ApplyTrigger": make `go test -tags workshop -run TestCluster ./etcdserver/` pass (with
-// ProposeWait written too). The reference answer is apply_entry.go; etcd's is applyEntryNormal in
-// server/etcdserver/server.go, which ends with s.w.Trigger(id, ar).
+// exercise "ApplyTrigger": make `go test -tags workshop_applytrigger -run TestCluster
+// ./etcdserver/` pass (with -tags workshop_03, ProposeWait and WaitRegistry too). The reference
+// answer is apply_entry.go; etcd's is applyEntryNormal in server/etcdserver/server.go, which ends
+// with s.w.Trigger(id, ar).
 //
 // TODO:
 //  1. An entry with no data is the empty entry a new leader appends: nothing to apply, return

@@ -1,4 +1,4 @@
-//go:build !workshop
+//go:build !(workshop_03 || workshop_proposewait)
 
 package etcdserver
 

@@ -1,6 +1,6 @@
-//go:build workshop
+//go:build workshop_03 || workshop_proposewait
 
-//etcdwalk:exercise name=ProposeWait tests=^TestCluster
+//etcdwalk:exercise name=ProposeWait tag=workshop_proposewait tests=^Test(Cluster|Transcript)
 
 package etcdserver
 
@@ -12,9 +12,10 @@ import (
 )
 
 // processInternalRaftRequestOnce proposes r through raft and waits for the apply loop's result.
-// Workshop exercise "ProposeWait": make `go test -tags workshop -run TestCluster ./etcdserver/`
-// pass (with ApplyTrigger written too). The reference answer is propose.go; etcd's is
-// processInternalRaftRequestOnce in server/etcdserver/v3_server.go, which the seed quotes.
+// Workshop exercise "ProposeWait": make `go test -tags workshop_proposewait -run TestCluster
+// ./etcdserver/` pass (with -tags workshop_03, ApplyTrigger and WaitRegistry too). The reference
+// answer is propose.go; etcd's is processInternalRaftRequestOnce in server/etcdserver/v3_server.go,
+// which the seed quotes.
 //
 // TODO, in this order (each step is one to four lines):
 //  1. If s.CommittedIndex() is more than maxGapBetweenApplyAndCommitIndex ahead of

@@ -1,13 +1,14 @@
-//go:build workshop
+//go:build workshop_02 || workshop_compaction
 
-//etcdwalk:exercise name=Compaction tests=^(TestKeyIndexCompact|TestStoreCompact)
+//etcdwalk:exercise name=Compaction tag=workshop_compaction tests=^(TestKeyIndexCompact|TestStoreCompact)
 
 package mvcc
 
 // compact forgets the revisions of this key that no read at atRev or later can need. Workshop
-// exercise "Compaction": make `go test -tags workshop -run 'TestKeyIndexCompact|TestStoreCompact'
-// ./storage/mvcc/` pass. The reference answer is key_index_compact.go; etcd's is keyIndex.compact
-// and doCompact in server/storage/mvcc/key_index.go.
+// exercise "Compaction": make `go test -tags workshop_compaction -run
+// 'TestKeyIndexCompact|TestStoreCompact' ./storage/mvcc/` pass. The reference answer is
+// key_index_compact.go; etcd's is keyIndex.compact and doCompact in
+// server/storage/mvcc/key_index.go.
 //
 // Example, key "foo": put@2, put@4, delete@6, put@8
 //

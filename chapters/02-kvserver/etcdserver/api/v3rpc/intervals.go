@@ -1,4 +1,4 @@
-//go:build !workshop
+//go:build !(workshop_02 || workshop_duplicatekeys)
 
 package v3rpc
 

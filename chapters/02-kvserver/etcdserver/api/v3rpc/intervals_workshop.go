@@ -1,6 +1,6 @@
-//go:build workshop
+//go:build workshop_02 || workshop_duplicatekeys
 
-//etcdwalk:exercise name=DuplicateKeys tests=^TestCheckIntervals
+//etcdwalk:exercise name=DuplicateKeys tag=workshop_duplicatekeys tests=^TestCheckIntervals
 
 package v3rpc
 
@@ -9,9 +9,9 @@ import (
 )
 
 // checkIntervals enforces etcd's rule that one branch of a txn writes each key at most once.
-// Workshop exercise "DuplicateKeys": make `go test -tags workshop -run TestCheckIntervals
-// ./etcdserver/api/v3rpc/` pass. The reference answer is intervals.go; etcd's is checkIntervals in
-// server/etcdserver/api/v3rpc/key.go.
+// Workshop exercise "DuplicateKeys": make `go test -tags workshop_duplicatekeys -run
+// TestCheckIntervals ./etcdserver/api/v3rpc/` pass. The reference answer is intervals.go; etcd's
+// is checkIntervals in server/etcdserver/api/v3rpc/key.go.
 //
 // It returns the keys the branch puts and the intervals it deletes, so that the enclosing txn can
 // check its own operations against them; on a conflict, rpctypes.ErrGRPCDuplicateKey.
