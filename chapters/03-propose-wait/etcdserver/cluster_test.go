@@ -214,7 +214,8 @@ func TestClusterLeaderLostMidRequest(t *testing.T) {
 }
 
 func TestClusterStoppedMemberAnswersErrStopped(t *testing.T) {
-	c := newTestCluster(t, 3, nil)
+	// The put must still be waiting when its member stops, however slow the machine.
+	c := newTestCluster(t, 3, func(cfg *ServerConfig) { cfg.RequestTimeout = time.Minute })
 	lead := c.leader(t)
 	f := c.followers(lead)[0]
 	c.net.Isolate(f.ID()) // its proposals cannot commit
