@@ -2,6 +2,7 @@ package etcdserver
 
 import (
 	"context"
+	stderrors "errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,8 +12,11 @@ import (
 	"etcdwalk/chapters/01-rpc/config"
 	"etcdwalk/chapters/01-rpc/etcdserver/api/membership"
 	"etcdwalk/chapters/01-rpc/pkg/traceutil"
+	"etcdwalk/chapters/02-kvserver/etcdserver/api/v3alarm"
+	"etcdwalk/chapters/02-kvserver/etcdserver/apply"
 	"etcdwalk/chapters/02-kvserver/etcdserver/errors"
 	"etcdwalk/chapters/02-kvserver/etcdserver/txn"
+	"etcdwalk/chapters/02-kvserver/storage"
 	"etcdwalk/chapters/02-kvserver/storage/backend"
 	"etcdwalk/chapters/02-kvserver/storage/datadir"
 	"etcdwalk/chapters/02-kvserver/storage/mvcc"
@@ -35,6 +39,8 @@ type EtcdServer struct {
 
 	be        *backend.Backend
 	kv        *mvcc.Store
+	alarms    *v3alarm.AlarmStore
+	applier   *apply.UberApplier
 	memberID  uint64
 	clusterID uint64
 
@@ -58,9 +64,19 @@ func NewServer(cfg ServerConfig) (*EtcdServer, error) {
 		be.Close()
 		return nil, err
 	}
+	alarms, err := v3alarm.NewAlarmStore(be)
+	if err != nil {
+		kv.Close()
+		be.Close()
+		return nil, err
+	}
 	// With no peers yet, the client URLs stand in for the peer URLs.
 	mid := membership.ComputeMemberID(cfg.ClientURLs, "etcd-cluster")
-	return &EtcdServer{Cfg: cfg, be: be, kv: kv, memberID: mid, clusterID: membership.ComputeClusterID([]uint64{mid})}, nil
+	return &EtcdServer{
+		Cfg: cfg, be: be, kv: kv, alarms: alarms,
+		applier:  apply.NewUberApplier(kv, alarms, storage.NewBackendQuota(cfg.QuotaBackendBytes, be)),
+		memberID: mid, clusterID: membership.ComputeClusterID([]uint64{mid}),
+	}, nil
 }
 
 func (s *EtcdServer) MemberID() uint64  { return s.memberID }
@@ -105,28 +121,41 @@ func (s *EtcdServer) Range(ctx context.Context, r *pb.RangeRequest) (*pb.RangeRe
 	return txn.Range(ctx, s.kv, r)
 }
 
+// Put applies r through the applier chain: with NOSPACE raised it is refused.
 func (s *EtcdServer) Put(ctx context.Context, r *pb.PutRequest) (*pb.PutResponse, error) {
 	if err := s.checkRequestSize(r); err != nil {
 		return nil, err
 	}
-	return txn.Put(ctx, s.kv, r)
+	resp, err := s.applier.Put(ctx, r)
+	if err != nil {
+		s.raiseNoSpace(ctx, err)
+		return nil, err
+	}
+	return resp, nil
 }
 
 func (s *EtcdServer) DeleteRange(ctx context.Context, r *pb.DeleteRangeRequest) (*pb.DeleteRangeResponse, error) {
 	if err := s.checkRequestSize(r); err != nil {
 		return nil, err
 	}
-	return txn.DeleteRange(ctx, s.kv, r)
+	return s.applier.DeleteRange(ctx, r)
 }
 
 func (s *EtcdServer) Txn(ctx context.Context, r *pb.TxnRequest) (*pb.TxnResponse, error) {
-	// A txn that only reads does not go through raft in etcd either, so it has no size check.
-	if !txn.IsTxnReadonly(r) {
-		if err := s.checkRequestSize(r); err != nil {
-			return nil, err
-		}
+	// A txn that only reads does not go through raft in etcd either, so it has no size check
+	// and no applier: it is read like a Range, alarms or not.
+	if txn.IsTxnReadonly(r) {
+		return txn.Txn(ctx, s.kv, r)
 	}
-	return txn.Txn(ctx, s.kv, r)
+	if err := s.checkRequestSize(r); err != nil {
+		return nil, err
+	}
+	resp, err := s.applier.Txn(ctx, r)
+	if err != nil {
+		s.raiseNoSpace(ctx, err)
+		return nil, err
+	}
+	return resp, nil
 }
 
 // Compact compacts the store. With physical set it returns only once the compacted revisions are
@@ -135,7 +164,7 @@ func (s *EtcdServer) Compact(ctx context.Context, r *pb.CompactionRequest) (*pb.
 	if err := s.checkRequestSize(r); err != nil {
 		return nil, err
 	}
-	physc, err := s.kv.Compact(ctx, r.Revision)
+	_, physc, err := s.applier.Compaction(ctx, r)
 	if err != nil {
 		return nil, err
 	}
@@ -148,6 +177,40 @@ func (s *EtcdServer) Compact(ctx context.Context, r *pb.CompactionRequest) (*pb.
 	}
 	return &pb.CompactionResponse{Header: &pb.ResponseHeader{Revision: s.kv.Rev()}}, nil
 }
+
+// raiseNoSpace raises this member's NOSPACE alarm when the applier answered ErrNoSpace and no
+// NOSPACE alarm is raised yet, as etcd's applyEntryNormal does for an applied entry (etcd proposes
+// the alarm through raft; here it is applied at once). The request itself is answered ErrNoSpace
+// either way.
+func (s *EtcdServer) raiseNoSpace(ctx context.Context, err error) {
+	if !stderrors.Is(err, errors.ErrNoSpace) || len(s.alarms.Get(pb.AlarmType_NOSPACE)) > 0 {
+		return
+	}
+	_, _ = s.Alarm(ctx, &pb.AlarmRequest{Action: pb.AlarmRequest_ACTIVATE, MemberID: s.memberID, Alarm: pb.AlarmType_NOSPACE})
+}
+
+// Alarm lists, raises or clears alarms (etcd's EtcdServer.Alarm, which goes through raft; here it
+// is applied at once). A change is durable before Alarm returns: an alarm raised, or disarmed,
+// is still so after a crash.
+func (s *EtcdServer) Alarm(ctx context.Context, r *pb.AlarmRequest) (*pb.AlarmResponse, error) {
+	resp, err := s.applier.Alarm(r)
+	if err != nil {
+		return nil, err
+	}
+	if r.Action != pb.AlarmRequest_GET {
+		if err := s.be.WaitCommit(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return resp, nil
+}
+
+// Alarms are the raised alarms, for Status (etcd's EtcdServer.Alarms).
+func (s *EtcdServer) Alarms() []*pb.AlarmMember { return s.alarms.Get(pb.AlarmType_NONE) }
+
+// Defragment gives the backend's free pages back to the file system (etcd's
+// EtcdServer.Defragment). Writes and reads wait while it runs.
+func (s *EtcdServer) Defragment() error { return s.be.Defrag() }
 
 // checkRequestSize refuses writes larger than --max-request-bytes, as etcd's
 // processInternalRaftRequestOnce does before proposing. etcd measures the raft entry: an

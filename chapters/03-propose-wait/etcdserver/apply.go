@@ -2,10 +2,12 @@ package etcdserver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	pb "etcdwalk/chapters/01-rpc/api/etcdserverpb"
+	etcderr "etcdwalk/chapters/02-kvserver/etcdserver/errors"
 	"etcdwalk/chapters/02-kvserver/etcdserver/txn"
 	irpb "etcdwalk/chapters/03-propose-wait/api/etcdserverpb"
 
@@ -18,9 +20,18 @@ type applyResult struct {
 	resp  proto.Message
 	err   error
 	physc <-chan struct{} // a compaction's physical part
+	// raiseNoSpace: the quota refused the request at apply time and no NOSPACE alarm was
+	// raised; the answer waits until this member's alarm is (etcd's applyEntryNormal).
+	raiseNoSpace bool
 
 	// When the entry reached the apply loop, was applied, and was durable: for --trace.
 	committedAt, appliedAt, syncedAt time.Time
+}
+
+// batchEffects is what applying a batch's entries asks of the apply loop once they are applied.
+type batchEffects struct {
+	alarmChanged bool // an alarm was raised or cleared: the alarm bucket must be committed too
+	raiseNoSpace bool // some entry did not fit the quota and no NOSPACE alarm is raised
 }
 
 // pendingTrigger is a result to deliver once the batch it belongs to is durable.
@@ -67,7 +78,10 @@ func (s *EtcdServer) applyAll(ap toApply) error {
 	if len(ap.entries) == 0 {
 		return nil
 	}
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
 	received := time.Now()
+	s.batch = batchEffects{}
 	var triggers []pendingTrigger
 	for i := range ap.entries {
 		e := &ap.entries[i]
@@ -99,8 +113,14 @@ func (s *EtcdServer) applyAll(ap toApply) error {
 		}
 	}
 	// Every member syncs, not only the one with waiters: reads see only durable revisions, so a
-	// follower that did not sync would keep serving its old state.
-	err := s.kv.Sync(context.Background())
+	// follower that did not sync would keep serving its old state. An alarm change is no store
+	// revision, so the store's Sync would not wait for it: then the whole batch is committed.
+	var err error
+	if s.batch.alarmChanged {
+		err = s.be.WaitCommit(context.Background())
+	} else {
+		err = s.kv.Sync(context.Background())
+	}
 	synced := time.Now()
 	if err != nil {
 		err = fmt.Errorf("etcdserver: backend commit: %w", err)
@@ -114,31 +134,63 @@ func (s *EtcdServer) applyAll(ap toApply) error {
 		s.appliedIndex.Store(last)
 	}
 	s.applyWait.Trigger(last)
+	var held []pendingTrigger
 	for _, t := range triggers {
 		t.res.syncedAt = synced
+		if t.res.raiseNoSpace {
+			held = append(held, t)
+			continue
+		}
 		s.w.Trigger(t.id, t.res)
+	}
+	if s.batch.raiseNoSpace {
+		s.raiseNoSpace(held)
 	}
 	return nil
 }
 
-// applyV3 applies a request with chapter 02's apply layer (etcd's applierV3backend).
+// raiseNoSpace proposes this member's NOSPACE alarm and, once it is applied (or the member
+// stops), answers the requests that did not fit (etcd's applyEntryNormal does this in a
+// goroutine of its own, for each such entry). In the background: the apply loop must go on, since
+// it is the one that will apply the alarm. Every member whose backend went over the quota raises
+// its own alarm this way.
+func (s *EtcdServer) raiseNoSpace(held []pendingTrigger) {
+	s.lg.Warn("message exceeded backend quota; raising alarm", "member", s.Cfg.Name, "quota-size-bytes", s.Cfg.QuotaBackendBytes)
+	s.goAttach(func() {
+		a := &pb.AlarmRequest{MemberID: s.id, Action: pb.AlarmRequest_ACTIVATE, Alarm: pb.AlarmType_NOSPACE}
+		_, _ = s.raftRequest(s.ctx, &irpb.InternalRaftRequest{Alarm: a})
+		for _, t := range held {
+			s.w.Trigger(t.id, t.res)
+		}
+	})
+}
+
+// applyV3 applies a request with chapter 02's applier chain (etcd's uberApplier.Apply): with
+// NOSPACE raised, puts are refused on every member alike, since every member applies the alarm.
 func (s *EtcdServer) applyV3(r *irpb.InternalRaftRequest) *applyResult {
 	ctx := context.Background()
 	res := &applyResult{}
 	switch {
 	case r.Put != nil:
-		res.resp, res.err = txn.Put(ctx, s.kv, r.Put)
+		res.resp, res.err = s.applier.Put(ctx, r.Put)
 	case r.DeleteRange != nil:
-		res.resp, res.err = txn.DeleteRange(ctx, s.kv, r.DeleteRange)
+		res.resp, res.err = s.applier.DeleteRange(ctx, r.DeleteRange)
 	case r.Txn != nil:
-		res.resp, res.err = txn.Txn(ctx, s.kv, r.Txn)
+		res.resp, res.err = s.applier.Txn(ctx, r.Txn)
 	case r.Compaction != nil:
-		res.physc, res.err = s.kv.Compact(ctx, r.Compaction.Revision)
-		res.resp = &pb.CompactionResponse{Header: &pb.ResponseHeader{}}
+		res.resp, res.physc, res.err = s.applier.Compaction(ctx, r.Compaction)
 	case r.Range != nil:
 		res.resp, res.err = txn.Range(ctx, s.kv, r.Range)
+	case r.Alarm != nil:
+		res.resp, res.err = s.applier.Alarm(r.Alarm)
+		if r.Alarm.Action != pb.AlarmRequest_GET {
+			s.batch.alarmChanged = true
+		}
 	default:
 		res.err = fmt.Errorf("etcdserver: entry carries no request")
+	}
+	if errors.Is(res.err, etcderr.ErrNoSpace) && len(s.alarms.Get(pb.AlarmType_NOSPACE)) == 0 {
+		res.raiseNoSpace, s.batch.raiseNoSpace = true, true
 	}
 	return res
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"etcdwalk/chapters/01-rpc/etcdserver/api/membership"
+	"etcdwalk/chapters/02-kvserver/etcdserver/api/v3alarm"
 	"etcdwalk/chapters/02-kvserver/storage/backend"
 	"etcdwalk/chapters/02-kvserver/storage/datadir"
 	"etcdwalk/chapters/02-kvserver/storage/mvcc"
@@ -30,7 +31,8 @@ type bootstrappedServer struct {
 	clusterID uint64
 	be        *backend.Backend
 	kv        *mvcc.Store
-	ci        uint64 // the consistent index: the last entry the backend holds
+	alarms    *v3alarm.AlarmStore // the alarms the backend holds, raised before a restart
+	ci        uint64              // the consistent index: the last entry the backend holds
 	storage   Storage
 	raft      bootstrappedRaft
 }
@@ -87,7 +89,8 @@ func findSelf(cfg *ServerConfig) (membership.Member, error) {
 	return membership.Member{}, fmt.Errorf("etcdserver: member %q is not in the cluster's member list", cfg.Name)
 }
 
-// bootstrapBackend opens the bbolt file where etcd keeps it and reads the consistent index.
+// bootstrapBackend opens the bbolt file where etcd keeps it and reads the consistent index, the
+// store and the alarms.
 func (b *bootstrappedServer) bootstrapBackend(dataDir string) error {
 	path := datadir.ToBackendFileName(dataDir)
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
@@ -111,7 +114,10 @@ func (b *bootstrappedServer) bootstrapBackend(dataDir string) error {
 	if err != nil {
 		return err
 	}
-	b.kv, err = mvcc.New(be)
+	if b.kv, err = mvcc.New(be); err != nil {
+		return err
+	}
+	b.alarms, err = v3alarm.NewAlarmStore(be)
 	return err
 }
 

@@ -8,8 +8,14 @@
 // server/etcdserver/bootstrap.go (bootstrap: a new cluster or a restart, decided from what is
 // saved), server/etcdserver/raft.go (raftNodeConfig, raftNode, its Ready loop),
 // server/storage/storage.go (the Storage interface) and server/etcdserver/cindex (the consistent
-// index). The apply itself is chapter 02's package txn, and the store chapter 02's mvcc,
-// unchanged.
+// index). The apply itself is chapter 02's applier chain (package apply, over package txn), with
+// chapter 02's alarm store, and the store is chapter 02's mvcc, all unchanged.
+//
+// Alarms go through raft as in etcd (v3_server.go Alarm, an InternalRaftRequest with alarm set):
+// every member applies a raised NOSPACE and caps its applier, so no member takes a put. A write
+// the quota refuses at apply time raises the member's own alarm through raft before it is
+// answered (raiseNoSpace, etcd's applyEntryNormal). Defragment is local to the member, as in
+// etcd: free pages are no business of the log.
 //
 // Files, one role each: config.go (ServerConfig and the options later chapters plug in with),
 // bootstrap.go (backend, storage and raft's starting state), storage.go (Storage and MemoryLog),
@@ -25,7 +31,7 @@
 //
 // Left out: the WAL and snapshots (the Storage is a MemoryLog, lost with the process, so the
 // server cannot restart from a data dir: NewServer refuses one), membership changes after start,
-// leases, auth, alarms, the leader's send-before-persist optimisation, and metrics. Reads are
+// leases, auth, the leader's send-before-persist optimisation, and metrics. Reads are
 // served from the local store unless a read barrier is given (WithLinearizableReadNotify), so a
 // partitioned follower answers stale values: chapter 04's job.
 //

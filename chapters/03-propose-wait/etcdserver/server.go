@@ -12,6 +12,9 @@ import (
 	pb "etcdwalk/chapters/01-rpc/api/etcdserverpb"
 	"etcdwalk/chapters/01-rpc/config"
 	"etcdwalk/chapters/01-rpc/etcdserver/api/membership"
+	"etcdwalk/chapters/02-kvserver/etcdserver/api/v3alarm"
+	"etcdwalk/chapters/02-kvserver/etcdserver/apply"
+	"etcdwalk/chapters/02-kvserver/storage"
 	"etcdwalk/chapters/02-kvserver/storage/backend"
 	"etcdwalk/chapters/02-kvserver/storage/mvcc"
 	"etcdwalk/chapters/03-propose-wait/pkg/idutil"
@@ -39,6 +42,15 @@ type EtcdServer struct {
 	w         wait.Wait
 	reqIDGen  *idutil.Generator
 
+	// alarms and applier are chapter 02's: every member applies each committed entry through
+	// the same applier chain, so that all of them refuse puts while NOSPACE is raised.
+	alarms  *v3alarm.AlarmStore
+	applier *apply.UberApplier
+	// batch is what the entries of the batch being applied left to do after its Sync. applyMu
+	// keeps batches one at a time, whoever applies them.
+	applyMu sync.Mutex
+	batch   batchEffects
+
 	// appliedIndex is the last entry applied and visible to readers; applyWait is triggered
 	// with it (etcd's applyWait). committedIndex is the last entry raft has committed.
 	appliedIndex   atomic.Uint64
@@ -59,6 +71,12 @@ type EtcdServer struct {
 	// readNotify, if set, is waited for before every read that is not serializable: the seam
 	// chapter 04 fills with ReadIndex. Without it, chapter 03 reads the local store as it is.
 	readNotify func(ctx context.Context) error
+
+	// ctx ends when the member stops; the work it starts in the background (raising an alarm)
+	// runs under it and is waited for in wg (etcd's EtcdServer.ctx and GoAttach).
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
 
 	started  atomic.Bool
 	stopping chan struct{}
@@ -83,6 +101,8 @@ func NewServer(cfg ServerConfig, net transport.Joiner, opts ...ServerOption) (*E
 	}
 	s := &EtcdServer{
 		Cfg: cfg, lg: cfg.Logger, id: b.self.ID, clusterID: b.clusterID, be: b.be, kv: b.kv,
+		alarms:            b.alarms,
+		applier:           apply.NewUberApplier(b.kv, b.alarms, storage.NewBackendQuota(cfg.QuotaBackendBytes, b.be)),
 		w:                 wait.New(),
 		reqIDGen:          idutil.NewGenerator(uint16(b.self.ID), time.Now()),
 		applyWait:         wait.NewTimeList(),
@@ -92,6 +112,7 @@ func NewServer(cfg ServerConfig, net transport.Joiner, opts ...ServerOption) (*E
 		stopping:          make(chan struct{}),
 		done:              make(chan struct{}),
 	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.consistIndex.Store(b.ci)
 	// The apply loop waits once per batch (Sync) before answering anyone.
 	b.kv.DeferSync(true)
@@ -163,7 +184,9 @@ func (s *EtcdServer) Stop() error {
 // shutdown releases everything the member holds, once, from the apply loop as it ends (or from
 // Stop if it never started), and then closes done.
 func (s *EtcdServer) shutdown() {
+	s.cancel()
 	s.r.stop()
+	s.wg.Wait()
 	s.kv.Close()
 	s.closeErr = errors.Join(s.r.storage.Close(), s.be.Close())
 	close(s.done)
@@ -210,6 +233,25 @@ func (s *EtcdServer) Members() []*pb.Member {
 		out = append(out, &pb.Member{ID: m.ID, Name: m.Name, PeerURLs: m.PeerURLs, ClientURLs: m.ClientURLs})
 	}
 	return out
+}
+
+// Alarms are the alarms this member has applied, for Status (etcd's EtcdServer.Alarms). It reads
+// the local store, as etcd does: no raft round trip.
+func (s *EtcdServer) Alarms() []*pb.AlarmMember { return s.alarms.Get(pb.AlarmType_NONE) }
+
+// Defragment defragments this member's backend only (etcd's EtcdServer.Defragment): the free
+// pages of a bbolt file are the member's own business, not a raft entry. Its apply loop waits
+// while the copy runs.
+func (s *EtcdServer) Defragment() error { return s.be.Defrag() }
+
+// goAttach runs f in the background until it returns; shutdown waits for it, after ending ctx
+// (etcd's GoAttach).
+func (s *EtcdServer) goAttach(f func()) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		f()
+	}()
 }
 
 func (s *EtcdServer) Status() *pb.StatusResponse {

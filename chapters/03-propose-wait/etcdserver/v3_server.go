@@ -85,6 +85,17 @@ func (s *EtcdServer) Compact(ctx context.Context, r *pb.CompactionRequest) (*pb.
 	return resp, nil
 }
 
+// Alarm lists, raises or clears alarms through raft (etcd's EtcdServer.Alarm): every member
+// applies the change, so that every member caps its applier, and a list shows what the cluster
+// agreed on, in log order.
+func (s *EtcdServer) Alarm(ctx context.Context, r *pb.AlarmRequest) (*pb.AlarmResponse, error) {
+	res, err := s.raftRequest(ctx, &irpb.InternalRaftRequest{Alarm: r})
+	if err != nil {
+		return nil, err
+	}
+	return res.resp.(*pb.AlarmResponse), nil
+}
+
 // raftRequest proposes r and returns its applied result, or the error the apply produced.
 func (s *EtcdServer) raftRequest(ctx context.Context, r *irpb.InternalRaftRequest) (*applyResult, error) {
 	res, err := s.processInternalRaftRequestOnce(ctx, r)

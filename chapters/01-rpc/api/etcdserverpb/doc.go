@@ -5,6 +5,6 @@
 // generated rpc.pb.go / rpc.pb.gw.go.
 //
 // Left out: the Watch, Lease and Auth services and the Maintenance and Cluster methods other than
-// Status and MemberList; gogoproto's generated marshalers (plain protobuf-go is used, which puts the
+// Alarm, Status, Defragment and MemberList; gogoproto's generated marshalers (plain protobuf-go is used, which puts the
 // same bytes on the wire). Edit rpc.proto, never the .pb.go files: `make generate` rewrites them.
 package etcdserverpb

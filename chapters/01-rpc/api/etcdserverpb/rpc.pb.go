@@ -9,8 +9,10 @@
 //     (generated marshalers, no getters), which change the Go code but not the bytes on the wire;
 //   - the versionpb.etcd_version_* options (which etcd version introduced a field) and the
 //     openapiv2 options are dropped; they matter to etcd's own tooling only;
-//   - only the services and messages the chapters serve are here: all of KV, Maintenance.Status and
-//     Cluster.MemberList. Watch, Lease and Auth are left out until a chapter serves them.
+//   - only the services and messages the chapters serve are here: all of KV, Maintenance.Alarm,
+//     Status and Defragment (Alarm and Defragment from chapter 02 on; chapter 01 answers them
+//     Unimplemented) and Cluster.MemberList. Watch, Lease and Auth are left out until a chapter
+//     serves them.
 //   - the google.api.http annotations are kept: they are how etcd's grpc-gateway maps
 //     POST /v3/kv/range and friends onto these methods (no chapter serves the gateway yet).
 
@@ -38,6 +40,58 @@ const (
 	// Verify that runtime/protoimpl is sufficiently up-to-date.
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
+
+type AlarmType int32
+
+const (
+	// NONE: in a request, every type of alarm.
+	AlarmType_NONE AlarmType = 0
+	// NOSPACE: the member's backend reached --quota-backend-bytes.
+	AlarmType_NOSPACE AlarmType = 1
+	// CORRUPT: the corruption checker found the member's data differs from the others'.
+	AlarmType_CORRUPT AlarmType = 2
+)
+
+// Enum value maps for AlarmType.
+var (
+	AlarmType_name = map[int32]string{
+		0: "NONE",
+		1: "NOSPACE",
+		2: "CORRUPT",
+	}
+	AlarmType_value = map[string]int32{
+		"NONE":    0,
+		"NOSPACE": 1,
+		"CORRUPT": 2,
+	}
+)
+
+func (x AlarmType) Enum() *AlarmType {
+	p := new(AlarmType)
+	*p = x
+	return p
+}
+
+func (x AlarmType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (AlarmType) Descriptor() protoreflect.EnumDescriptor {
+	return file_etcdserverpb_rpc_proto_enumTypes[0].Descriptor()
+}
+
+func (AlarmType) Type() protoreflect.EnumType {
+	return &file_etcdserverpb_rpc_proto_enumTypes[0]
+}
+
+func (x AlarmType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use AlarmType.Descriptor instead.
+func (AlarmType) EnumDescriptor() ([]byte, []int) {
+	return file_etcdserverpb_rpc_proto_rawDescGZIP(), []int{0}
+}
 
 type RangeRequest_SortOrder int32
 
@@ -72,11 +126,11 @@ func (x RangeRequest_SortOrder) String() string {
 }
 
 func (RangeRequest_SortOrder) Descriptor() protoreflect.EnumDescriptor {
-	return file_etcdserverpb_rpc_proto_enumTypes[0].Descriptor()
+	return file_etcdserverpb_rpc_proto_enumTypes[1].Descriptor()
 }
 
 func (RangeRequest_SortOrder) Type() protoreflect.EnumType {
-	return &file_etcdserverpb_rpc_proto_enumTypes[0]
+	return &file_etcdserverpb_rpc_proto_enumTypes[1]
 }
 
 func (x RangeRequest_SortOrder) Number() protoreflect.EnumNumber {
@@ -127,11 +181,11 @@ func (x RangeRequest_SortTarget) String() string {
 }
 
 func (RangeRequest_SortTarget) Descriptor() protoreflect.EnumDescriptor {
-	return file_etcdserverpb_rpc_proto_enumTypes[1].Descriptor()
+	return file_etcdserverpb_rpc_proto_enumTypes[2].Descriptor()
 }
 
 func (RangeRequest_SortTarget) Type() protoreflect.EnumType {
-	return &file_etcdserverpb_rpc_proto_enumTypes[1]
+	return &file_etcdserverpb_rpc_proto_enumTypes[2]
 }
 
 func (x RangeRequest_SortTarget) Number() protoreflect.EnumNumber {
@@ -179,11 +233,11 @@ func (x Compare_CompareResult) String() string {
 }
 
 func (Compare_CompareResult) Descriptor() protoreflect.EnumDescriptor {
-	return file_etcdserverpb_rpc_proto_enumTypes[2].Descriptor()
+	return file_etcdserverpb_rpc_proto_enumTypes[3].Descriptor()
 }
 
 func (Compare_CompareResult) Type() protoreflect.EnumType {
-	return &file_etcdserverpb_rpc_proto_enumTypes[2]
+	return &file_etcdserverpb_rpc_proto_enumTypes[3]
 }
 
 func (x Compare_CompareResult) Number() protoreflect.EnumNumber {
@@ -234,11 +288,11 @@ func (x Compare_CompareTarget) String() string {
 }
 
 func (Compare_CompareTarget) Descriptor() protoreflect.EnumDescriptor {
-	return file_etcdserverpb_rpc_proto_enumTypes[3].Descriptor()
+	return file_etcdserverpb_rpc_proto_enumTypes[4].Descriptor()
 }
 
 func (Compare_CompareTarget) Type() protoreflect.EnumType {
-	return &file_etcdserverpb_rpc_proto_enumTypes[3]
+	return &file_etcdserverpb_rpc_proto_enumTypes[4]
 }
 
 func (x Compare_CompareTarget) Number() protoreflect.EnumNumber {
@@ -248,6 +302,55 @@ func (x Compare_CompareTarget) Number() protoreflect.EnumNumber {
 // Deprecated: Use Compare_CompareTarget.Descriptor instead.
 func (Compare_CompareTarget) EnumDescriptor() ([]byte, []int) {
 	return file_etcdserverpb_rpc_proto_rawDescGZIP(), []int{9, 1}
+}
+
+type AlarmRequest_AlarmAction int32
+
+const (
+	AlarmRequest_GET        AlarmRequest_AlarmAction = 0
+	AlarmRequest_ACTIVATE   AlarmRequest_AlarmAction = 1
+	AlarmRequest_DEACTIVATE AlarmRequest_AlarmAction = 2
+)
+
+// Enum value maps for AlarmRequest_AlarmAction.
+var (
+	AlarmRequest_AlarmAction_name = map[int32]string{
+		0: "GET",
+		1: "ACTIVATE",
+		2: "DEACTIVATE",
+	}
+	AlarmRequest_AlarmAction_value = map[string]int32{
+		"GET":        0,
+		"ACTIVATE":   1,
+		"DEACTIVATE": 2,
+	}
+)
+
+func (x AlarmRequest_AlarmAction) Enum() *AlarmRequest_AlarmAction {
+	p := new(AlarmRequest_AlarmAction)
+	*p = x
+	return p
+}
+
+func (x AlarmRequest_AlarmAction) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (AlarmRequest_AlarmAction) Descriptor() protoreflect.EnumDescriptor {
+	return file_etcdserverpb_rpc_proto_enumTypes[5].Descriptor()
+}
+
+func (AlarmRequest_AlarmAction) Type() protoreflect.EnumType {
+	return &file_etcdserverpb_rpc_proto_enumTypes[5]
+}
+
+func (x AlarmRequest_AlarmAction) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use AlarmRequest_AlarmAction.Descriptor instead.
+func (AlarmRequest_AlarmAction) EnumDescriptor() ([]byte, []int) {
+	return file_etcdserverpb_rpc_proto_rawDescGZIP(), []int{21, 0}
 }
 
 // ResponseHeader comes first in every response.
@@ -1779,6 +1882,252 @@ func (x *StatusResponse) GetDowngradeInfo() *DowngradeInfo {
 	return nil
 }
 
+type DefragmentRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DefragmentRequest) Reset() {
+	*x = DefragmentRequest{}
+	mi := &file_etcdserverpb_rpc_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DefragmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DefragmentRequest) ProtoMessage() {}
+
+func (x *DefragmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_etcdserverpb_rpc_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DefragmentRequest.ProtoReflect.Descriptor instead.
+func (*DefragmentRequest) Descriptor() ([]byte, []int) {
+	return file_etcdserverpb_rpc_proto_rawDescGZIP(), []int{19}
+}
+
+type DefragmentResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Header        *ResponseHeader        `protobuf:"bytes,1,opt,name=header,proto3" json:"header,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DefragmentResponse) Reset() {
+	*x = DefragmentResponse{}
+	mi := &file_etcdserverpb_rpc_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DefragmentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DefragmentResponse) ProtoMessage() {}
+
+func (x *DefragmentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_etcdserverpb_rpc_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DefragmentResponse.ProtoReflect.Descriptor instead.
+func (*DefragmentResponse) Descriptor() ([]byte, []int) {
+	return file_etcdserverpb_rpc_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *DefragmentResponse) GetHeader() *ResponseHeader {
+	if x != nil {
+		return x.Header
+	}
+	return nil
+}
+
+type AlarmRequest struct {
+	state  protoimpl.MessageState   `protogen:"open.v1"`
+	Action AlarmRequest_AlarmAction `protobuf:"varint,1,opt,name=action,proto3,enum=etcdserverpb.AlarmRequest_AlarmAction" json:"action,omitempty"`
+	// memberID: the member the alarm is about; 0 in a GET means every member.
+	MemberID      uint64    `protobuf:"varint,2,opt,name=memberID,proto3" json:"memberID,omitempty"`
+	Alarm         AlarmType `protobuf:"varint,3,opt,name=alarm,proto3,enum=etcdserverpb.AlarmType" json:"alarm,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AlarmRequest) Reset() {
+	*x = AlarmRequest{}
+	mi := &file_etcdserverpb_rpc_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AlarmRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AlarmRequest) ProtoMessage() {}
+
+func (x *AlarmRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_etcdserverpb_rpc_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AlarmRequest.ProtoReflect.Descriptor instead.
+func (*AlarmRequest) Descriptor() ([]byte, []int) {
+	return file_etcdserverpb_rpc_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *AlarmRequest) GetAction() AlarmRequest_AlarmAction {
+	if x != nil {
+		return x.Action
+	}
+	return AlarmRequest_GET
+}
+
+func (x *AlarmRequest) GetMemberID() uint64 {
+	if x != nil {
+		return x.MemberID
+	}
+	return 0
+}
+
+func (x *AlarmRequest) GetAlarm() AlarmType {
+	if x != nil {
+		return x.Alarm
+	}
+	return AlarmType_NONE
+}
+
+type AlarmMember struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MemberID      uint64                 `protobuf:"varint,1,opt,name=memberID,proto3" json:"memberID,omitempty"`
+	Alarm         AlarmType              `protobuf:"varint,2,opt,name=alarm,proto3,enum=etcdserverpb.AlarmType" json:"alarm,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AlarmMember) Reset() {
+	*x = AlarmMember{}
+	mi := &file_etcdserverpb_rpc_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AlarmMember) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AlarmMember) ProtoMessage() {}
+
+func (x *AlarmMember) ProtoReflect() protoreflect.Message {
+	mi := &file_etcdserverpb_rpc_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AlarmMember.ProtoReflect.Descriptor instead.
+func (*AlarmMember) Descriptor() ([]byte, []int) {
+	return file_etcdserverpb_rpc_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *AlarmMember) GetMemberID() uint64 {
+	if x != nil {
+		return x.MemberID
+	}
+	return 0
+}
+
+func (x *AlarmMember) GetAlarm() AlarmType {
+	if x != nil {
+		return x.Alarm
+	}
+	return AlarmType_NONE
+}
+
+type AlarmResponse struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Header *ResponseHeader        `protobuf:"bytes,1,opt,name=header,proto3" json:"header,omitempty"`
+	// alarms: for GET, the active alarms; for ACTIVATE and DEACTIVATE, the alarm that changed.
+	Alarms        []*AlarmMember `protobuf:"bytes,2,rep,name=alarms,proto3" json:"alarms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AlarmResponse) Reset() {
+	*x = AlarmResponse{}
+	mi := &file_etcdserverpb_rpc_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AlarmResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AlarmResponse) ProtoMessage() {}
+
+func (x *AlarmResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_etcdserverpb_rpc_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AlarmResponse.ProtoReflect.Descriptor instead.
+func (*AlarmResponse) Descriptor() ([]byte, []int) {
+	return file_etcdserverpb_rpc_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *AlarmResponse) GetHeader() *ResponseHeader {
+	if x != nil {
+		return x.Header
+	}
+	return nil
+}
+
+func (x *AlarmResponse) GetAlarms() []*AlarmMember {
+	if x != nil {
+		return x.Alarms
+	}
+	return nil
+}
+
 type DowngradeInfo struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Enabled       bool                   `protobuf:"varint,1,opt,name=enabled,proto3" json:"enabled,omitempty"`
@@ -1789,7 +2138,7 @@ type DowngradeInfo struct {
 
 func (x *DowngradeInfo) Reset() {
 	*x = DowngradeInfo{}
-	mi := &file_etcdserverpb_rpc_proto_msgTypes[19]
+	mi := &file_etcdserverpb_rpc_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1801,7 +2150,7 @@ func (x *DowngradeInfo) String() string {
 func (*DowngradeInfo) ProtoMessage() {}
 
 func (x *DowngradeInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_etcdserverpb_rpc_proto_msgTypes[19]
+	mi := &file_etcdserverpb_rpc_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1814,7 +2163,7 @@ func (x *DowngradeInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DowngradeInfo.ProtoReflect.Descriptor instead.
 func (*DowngradeInfo) Descriptor() ([]byte, []int) {
-	return file_etcdserverpb_rpc_proto_rawDescGZIP(), []int{19}
+	return file_etcdserverpb_rpc_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *DowngradeInfo) GetEnabled() bool {
@@ -1978,10 +2327,32 @@ const file_etcdserverpb_rpc_proto_rawDesc = "" +
 	" \x01(\bR\tisLearner\x12&\n" +
 	"\x0estorageVersion\x18\v \x01(\tR\x0estorageVersion\x12 \n" +
 	"\vdbSizeQuota\x18\f \x01(\x03R\vdbSizeQuota\x12A\n" +
-	"\rdowngradeInfo\x18\r \x01(\v2\x1b.etcdserverpb.DowngradeInfoR\rdowngradeInfo\"O\n" +
+	"\rdowngradeInfo\x18\r \x01(\v2\x1b.etcdserverpb.DowngradeInfoR\rdowngradeInfo\"\x13\n" +
+	"\x11DefragmentRequest\"J\n" +
+	"\x12DefragmentResponse\x124\n" +
+	"\x06header\x18\x01 \x01(\v2\x1c.etcdserverpb.ResponseHeaderR\x06header\"\xcf\x01\n" +
+	"\fAlarmRequest\x12>\n" +
+	"\x06action\x18\x01 \x01(\x0e2&.etcdserverpb.AlarmRequest.AlarmActionR\x06action\x12\x1a\n" +
+	"\bmemberID\x18\x02 \x01(\x04R\bmemberID\x12-\n" +
+	"\x05alarm\x18\x03 \x01(\x0e2\x17.etcdserverpb.AlarmTypeR\x05alarm\"4\n" +
+	"\vAlarmAction\x12\a\n" +
+	"\x03GET\x10\x00\x12\f\n" +
+	"\bACTIVATE\x10\x01\x12\x0e\n" +
+	"\n" +
+	"DEACTIVATE\x10\x02\"X\n" +
+	"\vAlarmMember\x12\x1a\n" +
+	"\bmemberID\x18\x01 \x01(\x04R\bmemberID\x12-\n" +
+	"\x05alarm\x18\x02 \x01(\x0e2\x17.etcdserverpb.AlarmTypeR\x05alarm\"x\n" +
+	"\rAlarmResponse\x124\n" +
+	"\x06header\x18\x01 \x01(\v2\x1c.etcdserverpb.ResponseHeaderR\x06header\x121\n" +
+	"\x06alarms\x18\x02 \x03(\v2\x19.etcdserverpb.AlarmMemberR\x06alarms\"O\n" +
 	"\rDowngradeInfo\x12\x18\n" +
 	"\aenabled\x18\x01 \x01(\bR\aenabled\x12$\n" +
-	"\rtargetVersion\x18\x02 \x01(\tR\rtargetVersion2\xe4\x03\n" +
+	"\rtargetVersion\x18\x02 \x01(\tR\rtargetVersion*/\n" +
+	"\tAlarmType\x12\b\n" +
+	"\x04NONE\x10\x00\x12\v\n" +
+	"\aNOSPACE\x10\x01\x12\v\n" +
+	"\aCORRUPT\x10\x022\xe4\x03\n" +
 	"\x02KV\x12Y\n" +
 	"\x05Range\x12\x1a.etcdserverpb.RangeRequest\x1a\x1b.etcdserverpb.RangeResponse\"\x17\x82\xd3\xe4\x93\x02\x11:\x01*\"\f/v3/kv/range\x12Q\n" +
 	"\x03Put\x12\x18.etcdserverpb.PutRequest\x1a\x19.etcdserverpb.PutResponse\"\x15\x82\xd3\xe4\x93\x02\x0f:\x01*\"\n" +
@@ -1992,9 +2363,12 @@ const file_etcdserverpb_rpc_proto_rawDesc = "" +
 	"\aCompact\x12\x1f.etcdserverpb.CompactionRequest\x1a .etcdserverpb.CompactionResponse\"\x1c\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/v3/kv/compaction2~\n" +
 	"\aCluster\x12s\n" +
 	"\n" +
-	"MemberList\x12\x1f.etcdserverpb.MemberListRequest\x1a .etcdserverpb.MemberListResponse\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v3/cluster/member/list2u\n" +
-	"\vMaintenance\x12f\n" +
-	"\x06Status\x12\x1b.etcdserverpb.StatusRequest\x1a\x1c.etcdserverpb.StatusResponse\"!\x82\xd3\xe4\x93\x02\x1b:\x01*\"\x16/v3/maintenance/statusB+Z)etcdwalk/chapters/01-rpc/api/etcdserverpbb\x06proto3"
+	"MemberList\x12\x1f.etcdserverpb.MemberListRequest\x1a .etcdserverpb.MemberListResponse\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v3/cluster/member/list2\xd1\x02\n" +
+	"\vMaintenance\x12b\n" +
+	"\x05Alarm\x12\x1a.etcdserverpb.AlarmRequest\x1a\x1b.etcdserverpb.AlarmResponse\" \x82\xd3\xe4\x93\x02\x1a:\x01*\"\x15/v3/maintenance/alarm\x12f\n" +
+	"\x06Status\x12\x1b.etcdserverpb.StatusRequest\x1a\x1c.etcdserverpb.StatusResponse\"!\x82\xd3\xe4\x93\x02\x1b:\x01*\"\x16/v3/maintenance/status\x12v\n" +
+	"\n" +
+	"Defragment\x12\x1f.etcdserverpb.DefragmentRequest\x1a .etcdserverpb.DefragmentResponse\"%\x82\xd3\xe4\x93\x02\x1f:\x01*\"\x1a/v3/maintenance/defragmentB+Z)etcdwalk/chapters/01-rpc/api/etcdserverpbb\x06proto3"
 
 var (
 	file_etcdserverpb_rpc_proto_rawDescOnce sync.Once
@@ -2008,83 +2382,100 @@ func file_etcdserverpb_rpc_proto_rawDescGZIP() []byte {
 	return file_etcdserverpb_rpc_proto_rawDescData
 }
 
-var file_etcdserverpb_rpc_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_etcdserverpb_rpc_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_etcdserverpb_rpc_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
+var file_etcdserverpb_rpc_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_etcdserverpb_rpc_proto_goTypes = []any{
-	(RangeRequest_SortOrder)(0),  // 0: etcdserverpb.RangeRequest.SortOrder
-	(RangeRequest_SortTarget)(0), // 1: etcdserverpb.RangeRequest.SortTarget
-	(Compare_CompareResult)(0),   // 2: etcdserverpb.Compare.CompareResult
-	(Compare_CompareTarget)(0),   // 3: etcdserverpb.Compare.CompareTarget
-	(*ResponseHeader)(nil),       // 4: etcdserverpb.ResponseHeader
-	(*RangeRequest)(nil),         // 5: etcdserverpb.RangeRequest
-	(*RangeResponse)(nil),        // 6: etcdserverpb.RangeResponse
-	(*PutRequest)(nil),           // 7: etcdserverpb.PutRequest
-	(*PutResponse)(nil),          // 8: etcdserverpb.PutResponse
-	(*DeleteRangeRequest)(nil),   // 9: etcdserverpb.DeleteRangeRequest
-	(*DeleteRangeResponse)(nil),  // 10: etcdserverpb.DeleteRangeResponse
-	(*RequestOp)(nil),            // 11: etcdserverpb.RequestOp
-	(*ResponseOp)(nil),           // 12: etcdserverpb.ResponseOp
-	(*Compare)(nil),              // 13: etcdserverpb.Compare
-	(*TxnRequest)(nil),           // 14: etcdserverpb.TxnRequest
-	(*TxnResponse)(nil),          // 15: etcdserverpb.TxnResponse
-	(*CompactionRequest)(nil),    // 16: etcdserverpb.CompactionRequest
-	(*CompactionResponse)(nil),   // 17: etcdserverpb.CompactionResponse
-	(*Member)(nil),               // 18: etcdserverpb.Member
-	(*MemberListRequest)(nil),    // 19: etcdserverpb.MemberListRequest
-	(*MemberListResponse)(nil),   // 20: etcdserverpb.MemberListResponse
-	(*StatusRequest)(nil),        // 21: etcdserverpb.StatusRequest
-	(*StatusResponse)(nil),       // 22: etcdserverpb.StatusResponse
-	(*DowngradeInfo)(nil),        // 23: etcdserverpb.DowngradeInfo
-	(*mvccpb.KeyValue)(nil),      // 24: mvccpb.KeyValue
+	(AlarmType)(0),                // 0: etcdserverpb.AlarmType
+	(RangeRequest_SortOrder)(0),   // 1: etcdserverpb.RangeRequest.SortOrder
+	(RangeRequest_SortTarget)(0),  // 2: etcdserverpb.RangeRequest.SortTarget
+	(Compare_CompareResult)(0),    // 3: etcdserverpb.Compare.CompareResult
+	(Compare_CompareTarget)(0),    // 4: etcdserverpb.Compare.CompareTarget
+	(AlarmRequest_AlarmAction)(0), // 5: etcdserverpb.AlarmRequest.AlarmAction
+	(*ResponseHeader)(nil),        // 6: etcdserverpb.ResponseHeader
+	(*RangeRequest)(nil),          // 7: etcdserverpb.RangeRequest
+	(*RangeResponse)(nil),         // 8: etcdserverpb.RangeResponse
+	(*PutRequest)(nil),            // 9: etcdserverpb.PutRequest
+	(*PutResponse)(nil),           // 10: etcdserverpb.PutResponse
+	(*DeleteRangeRequest)(nil),    // 11: etcdserverpb.DeleteRangeRequest
+	(*DeleteRangeResponse)(nil),   // 12: etcdserverpb.DeleteRangeResponse
+	(*RequestOp)(nil),             // 13: etcdserverpb.RequestOp
+	(*ResponseOp)(nil),            // 14: etcdserverpb.ResponseOp
+	(*Compare)(nil),               // 15: etcdserverpb.Compare
+	(*TxnRequest)(nil),            // 16: etcdserverpb.TxnRequest
+	(*TxnResponse)(nil),           // 17: etcdserverpb.TxnResponse
+	(*CompactionRequest)(nil),     // 18: etcdserverpb.CompactionRequest
+	(*CompactionResponse)(nil),    // 19: etcdserverpb.CompactionResponse
+	(*Member)(nil),                // 20: etcdserverpb.Member
+	(*MemberListRequest)(nil),     // 21: etcdserverpb.MemberListRequest
+	(*MemberListResponse)(nil),    // 22: etcdserverpb.MemberListResponse
+	(*StatusRequest)(nil),         // 23: etcdserverpb.StatusRequest
+	(*StatusResponse)(nil),        // 24: etcdserverpb.StatusResponse
+	(*DefragmentRequest)(nil),     // 25: etcdserverpb.DefragmentRequest
+	(*DefragmentResponse)(nil),    // 26: etcdserverpb.DefragmentResponse
+	(*AlarmRequest)(nil),          // 27: etcdserverpb.AlarmRequest
+	(*AlarmMember)(nil),           // 28: etcdserverpb.AlarmMember
+	(*AlarmResponse)(nil),         // 29: etcdserverpb.AlarmResponse
+	(*DowngradeInfo)(nil),         // 30: etcdserverpb.DowngradeInfo
+	(*mvccpb.KeyValue)(nil),       // 31: mvccpb.KeyValue
 }
 var file_etcdserverpb_rpc_proto_depIdxs = []int32{
-	0,  // 0: etcdserverpb.RangeRequest.sort_order:type_name -> etcdserverpb.RangeRequest.SortOrder
-	1,  // 1: etcdserverpb.RangeRequest.sort_target:type_name -> etcdserverpb.RangeRequest.SortTarget
-	4,  // 2: etcdserverpb.RangeResponse.header:type_name -> etcdserverpb.ResponseHeader
-	24, // 3: etcdserverpb.RangeResponse.kvs:type_name -> mvccpb.KeyValue
-	4,  // 4: etcdserverpb.PutResponse.header:type_name -> etcdserverpb.ResponseHeader
-	24, // 5: etcdserverpb.PutResponse.prev_kv:type_name -> mvccpb.KeyValue
-	4,  // 6: etcdserverpb.DeleteRangeResponse.header:type_name -> etcdserverpb.ResponseHeader
-	24, // 7: etcdserverpb.DeleteRangeResponse.prev_kvs:type_name -> mvccpb.KeyValue
-	5,  // 8: etcdserverpb.RequestOp.request_range:type_name -> etcdserverpb.RangeRequest
-	7,  // 9: etcdserverpb.RequestOp.request_put:type_name -> etcdserverpb.PutRequest
-	9,  // 10: etcdserverpb.RequestOp.request_delete_range:type_name -> etcdserverpb.DeleteRangeRequest
-	14, // 11: etcdserverpb.RequestOp.request_txn:type_name -> etcdserverpb.TxnRequest
-	6,  // 12: etcdserverpb.ResponseOp.response_range:type_name -> etcdserverpb.RangeResponse
-	8,  // 13: etcdserverpb.ResponseOp.response_put:type_name -> etcdserverpb.PutResponse
-	10, // 14: etcdserverpb.ResponseOp.response_delete_range:type_name -> etcdserverpb.DeleteRangeResponse
-	15, // 15: etcdserverpb.ResponseOp.response_txn:type_name -> etcdserverpb.TxnResponse
-	2,  // 16: etcdserverpb.Compare.result:type_name -> etcdserverpb.Compare.CompareResult
-	3,  // 17: etcdserverpb.Compare.target:type_name -> etcdserverpb.Compare.CompareTarget
-	13, // 18: etcdserverpb.TxnRequest.compare:type_name -> etcdserverpb.Compare
-	11, // 19: etcdserverpb.TxnRequest.success:type_name -> etcdserverpb.RequestOp
-	11, // 20: etcdserverpb.TxnRequest.failure:type_name -> etcdserverpb.RequestOp
-	4,  // 21: etcdserverpb.TxnResponse.header:type_name -> etcdserverpb.ResponseHeader
-	12, // 22: etcdserverpb.TxnResponse.responses:type_name -> etcdserverpb.ResponseOp
-	4,  // 23: etcdserverpb.CompactionResponse.header:type_name -> etcdserverpb.ResponseHeader
-	4,  // 24: etcdserverpb.MemberListResponse.header:type_name -> etcdserverpb.ResponseHeader
-	18, // 25: etcdserverpb.MemberListResponse.members:type_name -> etcdserverpb.Member
-	4,  // 26: etcdserverpb.StatusResponse.header:type_name -> etcdserverpb.ResponseHeader
-	23, // 27: etcdserverpb.StatusResponse.downgradeInfo:type_name -> etcdserverpb.DowngradeInfo
-	5,  // 28: etcdserverpb.KV.Range:input_type -> etcdserverpb.RangeRequest
-	7,  // 29: etcdserverpb.KV.Put:input_type -> etcdserverpb.PutRequest
-	9,  // 30: etcdserverpb.KV.DeleteRange:input_type -> etcdserverpb.DeleteRangeRequest
-	14, // 31: etcdserverpb.KV.Txn:input_type -> etcdserverpb.TxnRequest
-	16, // 32: etcdserverpb.KV.Compact:input_type -> etcdserverpb.CompactionRequest
-	19, // 33: etcdserverpb.Cluster.MemberList:input_type -> etcdserverpb.MemberListRequest
-	21, // 34: etcdserverpb.Maintenance.Status:input_type -> etcdserverpb.StatusRequest
-	6,  // 35: etcdserverpb.KV.Range:output_type -> etcdserverpb.RangeResponse
-	8,  // 36: etcdserverpb.KV.Put:output_type -> etcdserverpb.PutResponse
-	10, // 37: etcdserverpb.KV.DeleteRange:output_type -> etcdserverpb.DeleteRangeResponse
-	15, // 38: etcdserverpb.KV.Txn:output_type -> etcdserverpb.TxnResponse
-	17, // 39: etcdserverpb.KV.Compact:output_type -> etcdserverpb.CompactionResponse
-	20, // 40: etcdserverpb.Cluster.MemberList:output_type -> etcdserverpb.MemberListResponse
-	22, // 41: etcdserverpb.Maintenance.Status:output_type -> etcdserverpb.StatusResponse
-	35, // [35:42] is the sub-list for method output_type
-	28, // [28:35] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	1,  // 0: etcdserverpb.RangeRequest.sort_order:type_name -> etcdserverpb.RangeRequest.SortOrder
+	2,  // 1: etcdserverpb.RangeRequest.sort_target:type_name -> etcdserverpb.RangeRequest.SortTarget
+	6,  // 2: etcdserverpb.RangeResponse.header:type_name -> etcdserverpb.ResponseHeader
+	31, // 3: etcdserverpb.RangeResponse.kvs:type_name -> mvccpb.KeyValue
+	6,  // 4: etcdserverpb.PutResponse.header:type_name -> etcdserverpb.ResponseHeader
+	31, // 5: etcdserverpb.PutResponse.prev_kv:type_name -> mvccpb.KeyValue
+	6,  // 6: etcdserverpb.DeleteRangeResponse.header:type_name -> etcdserverpb.ResponseHeader
+	31, // 7: etcdserverpb.DeleteRangeResponse.prev_kvs:type_name -> mvccpb.KeyValue
+	7,  // 8: etcdserverpb.RequestOp.request_range:type_name -> etcdserverpb.RangeRequest
+	9,  // 9: etcdserverpb.RequestOp.request_put:type_name -> etcdserverpb.PutRequest
+	11, // 10: etcdserverpb.RequestOp.request_delete_range:type_name -> etcdserverpb.DeleteRangeRequest
+	16, // 11: etcdserverpb.RequestOp.request_txn:type_name -> etcdserverpb.TxnRequest
+	8,  // 12: etcdserverpb.ResponseOp.response_range:type_name -> etcdserverpb.RangeResponse
+	10, // 13: etcdserverpb.ResponseOp.response_put:type_name -> etcdserverpb.PutResponse
+	12, // 14: etcdserverpb.ResponseOp.response_delete_range:type_name -> etcdserverpb.DeleteRangeResponse
+	17, // 15: etcdserverpb.ResponseOp.response_txn:type_name -> etcdserverpb.TxnResponse
+	3,  // 16: etcdserverpb.Compare.result:type_name -> etcdserverpb.Compare.CompareResult
+	4,  // 17: etcdserverpb.Compare.target:type_name -> etcdserverpb.Compare.CompareTarget
+	15, // 18: etcdserverpb.TxnRequest.compare:type_name -> etcdserverpb.Compare
+	13, // 19: etcdserverpb.TxnRequest.success:type_name -> etcdserverpb.RequestOp
+	13, // 20: etcdserverpb.TxnRequest.failure:type_name -> etcdserverpb.RequestOp
+	6,  // 21: etcdserverpb.TxnResponse.header:type_name -> etcdserverpb.ResponseHeader
+	14, // 22: etcdserverpb.TxnResponse.responses:type_name -> etcdserverpb.ResponseOp
+	6,  // 23: etcdserverpb.CompactionResponse.header:type_name -> etcdserverpb.ResponseHeader
+	6,  // 24: etcdserverpb.MemberListResponse.header:type_name -> etcdserverpb.ResponseHeader
+	20, // 25: etcdserverpb.MemberListResponse.members:type_name -> etcdserverpb.Member
+	6,  // 26: etcdserverpb.StatusResponse.header:type_name -> etcdserverpb.ResponseHeader
+	30, // 27: etcdserverpb.StatusResponse.downgradeInfo:type_name -> etcdserverpb.DowngradeInfo
+	6,  // 28: etcdserverpb.DefragmentResponse.header:type_name -> etcdserverpb.ResponseHeader
+	5,  // 29: etcdserverpb.AlarmRequest.action:type_name -> etcdserverpb.AlarmRequest.AlarmAction
+	0,  // 30: etcdserverpb.AlarmRequest.alarm:type_name -> etcdserverpb.AlarmType
+	0,  // 31: etcdserverpb.AlarmMember.alarm:type_name -> etcdserverpb.AlarmType
+	6,  // 32: etcdserverpb.AlarmResponse.header:type_name -> etcdserverpb.ResponseHeader
+	28, // 33: etcdserverpb.AlarmResponse.alarms:type_name -> etcdserverpb.AlarmMember
+	7,  // 34: etcdserverpb.KV.Range:input_type -> etcdserverpb.RangeRequest
+	9,  // 35: etcdserverpb.KV.Put:input_type -> etcdserverpb.PutRequest
+	11, // 36: etcdserverpb.KV.DeleteRange:input_type -> etcdserverpb.DeleteRangeRequest
+	16, // 37: etcdserverpb.KV.Txn:input_type -> etcdserverpb.TxnRequest
+	18, // 38: etcdserverpb.KV.Compact:input_type -> etcdserverpb.CompactionRequest
+	21, // 39: etcdserverpb.Cluster.MemberList:input_type -> etcdserverpb.MemberListRequest
+	27, // 40: etcdserverpb.Maintenance.Alarm:input_type -> etcdserverpb.AlarmRequest
+	23, // 41: etcdserverpb.Maintenance.Status:input_type -> etcdserverpb.StatusRequest
+	25, // 42: etcdserverpb.Maintenance.Defragment:input_type -> etcdserverpb.DefragmentRequest
+	8,  // 43: etcdserverpb.KV.Range:output_type -> etcdserverpb.RangeResponse
+	10, // 44: etcdserverpb.KV.Put:output_type -> etcdserverpb.PutResponse
+	12, // 45: etcdserverpb.KV.DeleteRange:output_type -> etcdserverpb.DeleteRangeResponse
+	17, // 46: etcdserverpb.KV.Txn:output_type -> etcdserverpb.TxnResponse
+	19, // 47: etcdserverpb.KV.Compact:output_type -> etcdserverpb.CompactionResponse
+	22, // 48: etcdserverpb.Cluster.MemberList:output_type -> etcdserverpb.MemberListResponse
+	29, // 49: etcdserverpb.Maintenance.Alarm:output_type -> etcdserverpb.AlarmResponse
+	24, // 50: etcdserverpb.Maintenance.Status:output_type -> etcdserverpb.StatusResponse
+	26, // 51: etcdserverpb.Maintenance.Defragment:output_type -> etcdserverpb.DefragmentResponse
+	43, // [43:52] is the sub-list for method output_type
+	34, // [34:43] is the sub-list for method input_type
+	34, // [34:34] is the sub-list for extension type_name
+	34, // [34:34] is the sub-list for extension extendee
+	0,  // [0:34] is the sub-list for field type_name
 }
 
 func init() { file_etcdserverpb_rpc_proto_init() }
@@ -2116,8 +2507,8 @@ func file_etcdserverpb_rpc_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_etcdserverpb_rpc_proto_rawDesc), len(file_etcdserverpb_rpc_proto_rawDesc)),
-			NumEnums:      4,
-			NumMessages:   20,
+			NumEnums:      6,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   3,
 		},

@@ -9,8 +9,10 @@
 //     (generated marshalers, no getters), which change the Go code but not the bytes on the wire;
 //   - the versionpb.etcd_version_* options (which etcd version introduced a field) and the
 //     openapiv2 options are dropped; they matter to etcd's own tooling only;
-//   - only the services and messages the chapters serve are here: all of KV, Maintenance.Status and
-//     Cluster.MemberList. Watch, Lease and Auth are left out until a chapter serves them.
+//   - only the services and messages the chapters serve are here: all of KV, Maintenance.Alarm,
+//     Status and Defragment (Alarm and Defragment from chapter 02 on; chapter 01 answers them
+//     Unimplemented) and Cluster.MemberList. Watch, Lease and Auth are left out until a chapter
+//     serves them.
 //   - the google.api.http annotations are kept: they are how etcd's grpc-gateway maps
 //     POST /v3/kv/range and friends onto these methods (no chapter serves the gateway yet).
 
@@ -413,16 +415,22 @@ var Cluster_ServiceDesc = grpc.ServiceDesc{
 }
 
 const (
-	Maintenance_Status_FullMethodName = "/etcdserverpb.Maintenance/Status"
+	Maintenance_Alarm_FullMethodName      = "/etcdserverpb.Maintenance/Alarm"
+	Maintenance_Status_FullMethodName     = "/etcdserverpb.Maintenance/Status"
+	Maintenance_Defragment_FullMethodName = "/etcdserverpb.Maintenance/Defragment"
 )
 
 // MaintenanceClient is the client API for Maintenance service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// Maintenance is etcd's operator service; only Status is declared here.
+// Maintenance is etcd's operator service; only Alarm, Status and Defragment are declared here.
 type MaintenanceClient interface {
+	// Alarm activates, deactivates and lists alarms (NOSPACE: a member's backend reached its quota).
+	Alarm(ctx context.Context, in *AlarmRequest, opts ...grpc.CallOption) (*AlarmResponse, error)
 	Status(ctx context.Context, in *StatusRequest, opts ...grpc.CallOption) (*StatusResponse, error)
+	// Defragment rewrites the member's backend file without its free pages, to give space back.
+	Defragment(ctx context.Context, in *DefragmentRequest, opts ...grpc.CallOption) (*DefragmentResponse, error)
 }
 
 type maintenanceClient struct {
@@ -431,6 +439,16 @@ type maintenanceClient struct {
 
 func NewMaintenanceClient(cc grpc.ClientConnInterface) MaintenanceClient {
 	return &maintenanceClient{cc}
+}
+
+func (c *maintenanceClient) Alarm(ctx context.Context, in *AlarmRequest, opts ...grpc.CallOption) (*AlarmResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AlarmResponse)
+	err := c.cc.Invoke(ctx, Maintenance_Alarm_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func (c *maintenanceClient) Status(ctx context.Context, in *StatusRequest, opts ...grpc.CallOption) (*StatusResponse, error) {
@@ -443,13 +461,27 @@ func (c *maintenanceClient) Status(ctx context.Context, in *StatusRequest, opts 
 	return out, nil
 }
 
+func (c *maintenanceClient) Defragment(ctx context.Context, in *DefragmentRequest, opts ...grpc.CallOption) (*DefragmentResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DefragmentResponse)
+	err := c.cc.Invoke(ctx, Maintenance_Defragment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MaintenanceServer is the server API for Maintenance service.
 // All implementations must embed UnimplementedMaintenanceServer
 // for forward compatibility.
 //
-// Maintenance is etcd's operator service; only Status is declared here.
+// Maintenance is etcd's operator service; only Alarm, Status and Defragment are declared here.
 type MaintenanceServer interface {
+	// Alarm activates, deactivates and lists alarms (NOSPACE: a member's backend reached its quota).
+	Alarm(context.Context, *AlarmRequest) (*AlarmResponse, error)
 	Status(context.Context, *StatusRequest) (*StatusResponse, error)
+	// Defragment rewrites the member's backend file without its free pages, to give space back.
+	Defragment(context.Context, *DefragmentRequest) (*DefragmentResponse, error)
 	mustEmbedUnimplementedMaintenanceServer()
 }
 
@@ -460,8 +492,14 @@ type MaintenanceServer interface {
 // pointer dereference when methods are called.
 type UnimplementedMaintenanceServer struct{}
 
+func (UnimplementedMaintenanceServer) Alarm(context.Context, *AlarmRequest) (*AlarmResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Alarm not implemented")
+}
 func (UnimplementedMaintenanceServer) Status(context.Context, *StatusRequest) (*StatusResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Status not implemented")
+}
+func (UnimplementedMaintenanceServer) Defragment(context.Context, *DefragmentRequest) (*DefragmentResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Defragment not implemented")
 }
 func (UnimplementedMaintenanceServer) mustEmbedUnimplementedMaintenanceServer() {}
 func (UnimplementedMaintenanceServer) testEmbeddedByValue()                     {}
@@ -484,6 +522,24 @@ func RegisterMaintenanceServer(s grpc.ServiceRegistrar, srv MaintenanceServer) {
 	s.RegisterService(&Maintenance_ServiceDesc, srv)
 }
 
+func _Maintenance_Alarm_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AlarmRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MaintenanceServer).Alarm(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Maintenance_Alarm_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MaintenanceServer).Alarm(ctx, req.(*AlarmRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Maintenance_Status_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(StatusRequest)
 	if err := dec(in); err != nil {
@@ -502,6 +558,24 @@ func _Maintenance_Status_Handler(srv interface{}, ctx context.Context, dec func(
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Maintenance_Defragment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DefragmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MaintenanceServer).Defragment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Maintenance_Defragment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MaintenanceServer).Defragment(ctx, req.(*DefragmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Maintenance_ServiceDesc is the grpc.ServiceDesc for Maintenance service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -510,8 +584,16 @@ var Maintenance_ServiceDesc = grpc.ServiceDesc{
 	HandlerType: (*MaintenanceServer)(nil),
 	Methods: []grpc.MethodDesc{
 		{
+			MethodName: "Alarm",
+			Handler:    _Maintenance_Alarm_Handler,
+		},
+		{
 			MethodName: "Status",
 			Handler:    _Maintenance_Status_Handler,
+		},
+		{
+			MethodName: "Defragment",
+			Handler:    _Maintenance_Defragment_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -15,6 +15,7 @@ var (
 	ErrNoSpace                    = errors.New("etcdserver: no space")
 	ErrTooManyRequests            = errors.New("etcdserver: too many requests")
 	ErrKeyNotFound                = errors.New("etcdserver: key not found")
+	ErrCorrupt                    = errors.New("etcdserver: corrupt cluster")
 
 	// ErrLeaseNotFound is the lessor's answer for an unknown lease ID.
 	ErrLeaseNotFound = errors.New("lease not found")

@@ -14,8 +14,9 @@ import (
 
 // Buckets of etcd's schema (storage/schema/bucket.go) that this chapter uses.
 var (
-	Key  = []byte("key")  // revision -> marshaled mvccpb.KeyValue
-	Meta = []byte("meta") // bookkeeping: compaction progress (and, from chapter 03, the consistent index)
+	Key   = []byte("key")   // revision -> marshaled mvccpb.KeyValue
+	Meta  = []byte("meta")  // bookkeeping: compaction progress (and, from chapter 03, the consistent index)
+	Alarm = []byte("alarm") // marshaled etcdserverpb.AlarmMember -> nothing: the active alarms
 )
 
 // ErrClosed is returned to writers waiting for a commit when the backend closes first.
@@ -31,7 +32,11 @@ var ErrClosed = errors.New("backend: closed")
 // all of them durable together. BackendConfig adds etcd's own policy (BatchInterval, BatchLimit)
 // on top, for the chapter that has a WAL.
 type Backend struct {
-	db *bolt.DB
+	// dbMu guards db itself, which Defrag replaces: every bbolt read transaction holds it shared
+	// for its whole life, and Defrag takes it exclusively (etcd's backend.mu and readTx lock).
+	dbMu  sync.RWMutex
+	db    *bolt.DB
+	bopts *bolt.Options // to open the file again after Defrag
 
 	batchInterval time.Duration // see BackendConfig
 	batchLimit    int
@@ -94,17 +99,18 @@ func New(cfg BackendConfig) (*Backend, error) {
 		return nil, fmt.Errorf("backend: negative batch interval (%v) or limit (%d)", cfg.BatchInterval, cfg.BatchLimit)
 	}
 	path := cfg.Path
-	db, err := bolt.Open(path, 0o600, &bolt.Options{
+	bopts := &bolt.Options{
 		Timeout:         5 * time.Second, // another process holding the file: fail instead of hanging
 		InitialMmapSize: 1 << 30,         // address space only; avoids remapping (which blocks readers) as the file grows
 		FreelistType:    bolt.FreelistMapType,
 		NoFreelistSync:  true, // as etcd: the free list is rebuilt at open instead of written at every commit
-	})
+	}
+	db, err := bolt.Open(path, 0o600, bopts)
 	if err != nil {
 		return nil, fmt.Errorf("backend: open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{Key, Meta} {
+		for _, name := range [][]byte{Key, Meta, Alarm} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -121,7 +127,7 @@ func New(cfg BackendConfig) (*Backend, error) {
 		return nil, err
 	}
 	b := &Backend{
-		db: db, tx: tx, batchInterval: cfg.BatchInterval, batchLimit: cfg.BatchLimit,
+		db: db, bopts: bopts, tx: tx, batchInterval: cfg.BatchInterval, batchLimit: cfg.BatchLimit,
 		kick: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{}),
 	}
 	b.cur.Store(newBatch())
@@ -299,25 +305,35 @@ func (b *Backend) ForceCommit() error {
 }
 
 // ReadTx begins a read-only transaction on the committed database; End it soon, since a long
-// read transaction keeps bbolt from reusing pages.
+// read transaction keeps bbolt from reusing pages, and Defrag waits for it.
 func (b *Backend) ReadTx() (*ReadTx, error) {
+	b.dbMu.RLock()
 	tx, err := b.db.Begin(false)
 	if err != nil {
+		b.dbMu.RUnlock()
 		return nil, fmt.Errorf("backend: begin read tx: %w", err)
 	}
-	return &ReadTx{tx: tx}, nil
+	return &ReadTx{tx: tx, b: b}, nil
 }
 
 // End ends a transaction from ReadTx.
-func (r *ReadTx) End() { _ = r.tx.Rollback() }
+func (r *ReadTx) End() {
+	_ = r.tx.Rollback()
+	r.b.dbMu.RUnlock()
+}
 
 // View runs f in a read-only bbolt transaction: it sees what has been committed, not the batch.
 func (b *Backend) View(f func(tx *ReadTx) error) error {
-	return b.db.View(func(tx *bolt.Tx) error { return f(&ReadTx{tx: tx}) })
+	b.dbMu.RLock()
+	defer b.dbMu.RUnlock()
+	return b.db.View(func(tx *bolt.Tx) error { return f(&ReadTx{tx: tx, b: b}) })
 }
 
 // ReadTx is a read-only view of the committed database.
-type ReadTx struct{ tx *bolt.Tx }
+type ReadTx struct {
+	tx *bolt.Tx
+	b  *Backend
+}
 
 // Get reads key from bucket. The slice is valid only inside the View.
 func (r *ReadTx) Get(bucket, key []byte) []byte { return r.tx.Bucket(bucket).Get(key) }
@@ -330,12 +346,16 @@ func (r *ReadTx) ForEach(bucket, from, to []byte, f func(k, v []byte) bool) {
 // Size is the size of the database file in bytes (etcd's Backend.Size: what the quota is checked
 // against). SizeInUse leaves out the free pages (etcd's SizeInUse).
 func (b *Backend) Size() int64 {
+	b.dbMu.RLock()
+	defer b.dbMu.RUnlock()
 	var size int64
 	_ = b.db.View(func(tx *bolt.Tx) error { size = tx.Size(); return nil })
 	return size
 }
 
 func (b *Backend) SizeInUse() int64 {
+	b.dbMu.RLock()
+	defer b.dbMu.RUnlock()
 	var size int64
 	_ = b.db.View(func(tx *bolt.Tx) error { size = tx.Size(); return nil })
 	st := b.db.Stats()

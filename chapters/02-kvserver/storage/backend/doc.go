@@ -2,7 +2,8 @@
 // write transaction and, since there is no WAL yet, group commit for durability.
 //
 // Layer: storage (chapter 02). Corresponds to etcd v3.6 server/storage/backend/backend.go
-// (Backend, BackendConfig, ForceCommit, Size, SizeInUse, the committer loop backend.run),
+// (Backend, BackendConfig, ForceCommit, Size, SizeInUse, Defrag and defragdb, the committer loop
+// backend.run),
 // batch_tx.go (the batch tx, its Unsafe* methods and its count of pending writes), read_tx.go and
 // hooks.go, and the bucket names of server/storage/schema/bucket.go.
 //
@@ -43,5 +44,9 @@
 // under the interval or the limit there may be none; etcd stops the process when a batch commit
 // fails (batchTx.commit), and chapter 06 must treat a failed commit as fatal too.
 //
-// Left out: defragmentation, snapshots, hashing, metrics.
+// Defrag copies the database into a new file without its free pages and swaps it in, with writers
+// and readers held off meanwhile, as etcd's does: deleting and compacting free pages inside the
+// file, but only a defragmentation shrinks Size, which is what the quota is checked against.
+//
+// Left out: snapshots, hashing, metrics.
 package backend

@@ -38,6 +38,7 @@ var (
 	ErrGRPCTimeoutDueToLeaderFail     = status.Error(codes.Unavailable, "etcdserver: request timed out, possibly due to previous leader failure")
 	ErrGRPCTimeoutDueToConnectionLost = status.Error(codes.Unavailable, "etcdserver: request timed out, possibly due to connection lost")
 	ErrGRPCTimeoutWaitAppliedIndex    = status.Error(codes.Unavailable, "etcdserver: request timed out, waiting for the applied index took too long")
+	ErrGRPCCorrupt                    = status.Error(codes.DataLoss, "etcdserver: corrupt cluster")
 	ErrGRPCCanceled                   = status.Error(codes.Canceled, "etcdserver: request canceled")
 	ErrGRPCDeadlineExceeded           = status.Error(codes.DeadlineExceeded, "etcdserver: context deadline exceeded")
 )

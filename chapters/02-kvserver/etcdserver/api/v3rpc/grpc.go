@@ -7,6 +7,7 @@ import (
 	pb "etcdwalk/chapters/01-rpc/api/etcdserverpb"
 	"etcdwalk/chapters/01-rpc/config"
 	"etcdwalk/chapters/01-rpc/pkg/traceutil"
+	"etcdwalk/chapters/02-kvserver/storage"
 	"etcdwalk/chapters/02-kvserver/storage/backend"
 
 	"google.golang.org/grpc"
@@ -23,29 +24,46 @@ type RaftKV interface {
 	Compact(ctx context.Context, r *pb.CompactionRequest) (*pb.CompactionResponse, error)
 }
 
+// Alarmer is what the quota and the Maintenance service need to know and change the alarms
+// (etcd's v3rpc Alarmer). Chapter 02's server applies an AlarmRequest at once, chapter 03's
+// proposes it through raft, so that every member applies it.
+type Alarmer interface {
+	// Alarms are the alarms raised now, as Status reports them.
+	Alarms() []*pb.AlarmMember
+	Alarm(ctx context.Context, r *pb.AlarmRequest) (*pb.AlarmResponse, error)
+}
+
 // ServerView is what the gRPC layer needs from an EtcdServer: chapter 02's applies requests
 // directly, chapter 03's through raft, and both provide this.
 type ServerView interface {
 	RaftKV
 	HeaderSource
+	Alarmer
 	// Limits are --max-txn-ops, --max-request-bytes and --quota-backend-bytes.
 	Limits() config.Limits
 	Backend() *backend.Backend
 	Members() []*pb.Member
 	// Status fills what a Status response says about the member's raft and backend.
 	Status() *pb.StatusResponse
+	// Defragment rewrites this member's backend without its free pages (etcd's Defrager); it is
+	// local to the member, never a raft entry.
+	Defragment() error
 }
 
 // Server returns a gRPC server with the KV (behind the quota), Cluster and Maintenance services of
 // s registered, like etcd's v3rpc.Server. With trace set, every request's steps are logged to lg.
 func Server(s ServerView, trace bool, lg *slog.Logger, opts ...grpc.ServerOption) *grpc.Server {
 	l := s.Limits()
-	opts = append([]grpc.ServerOption{grpc.MaxRecvMsgSize(l.MaxRecvMsgSize())}, opts...)
+	opts = append([]grpc.ServerOption{
+		grpc.MaxRecvMsgSize(l.MaxRecvMsgSize()),
+		grpc.ForceServerCodecV2(newCodec(l.MaxTxnOps)),
+	}, opts...)
 	if trace {
 		opts = append(opts, grpc.ChainUnaryInterceptor(traceutil.UnaryServerInterceptor(lg)))
 	}
 	gs := grpc.NewServer(opts...)
-	pb.RegisterKVServer(gs, NewQuotaKVServer(NewKVServer(s, s, l.MaxTxnOps), s.Backend(), l.QuotaBackendBytes))
+	q := storage.NewBackendQuota(l.QuotaBackendBytes, s.Backend())
+	pb.RegisterKVServer(gs, NewQuotaKVServer(NewKVServer(s, s, l.MaxTxnOps), q, s, s.MemberID()))
 	pb.RegisterClusterServer(gs, &clusterServer{hdr: newHeader(s), s: s})
 	pb.RegisterMaintenanceServer(gs, &maintenanceServer{hdr: newHeader(s), s: s})
 	return gs
@@ -65,21 +83,5 @@ func (cs *clusterServer) MemberList(context.Context, *pb.MemberListRequest) (*pb
 	resp := &pb.MemberListResponse{Header: &pb.ResponseHeader{
 		ClusterId: cs.hdr.clusterID, MemberId: cs.hdr.memberID, RaftTerm: cs.s.Term(),
 	}, Members: cs.s.Members()}
-	return resp, nil
-}
-
-type maintenanceServer struct {
-	pb.UnimplementedMaintenanceServer
-	hdr header
-	s   ServerView
-}
-
-func (ms *maintenanceServer) Status(context.Context, *pb.StatusRequest) (*pb.StatusResponse, error) {
-	resp := ms.s.Status()
-	resp.Header = &pb.ResponseHeader{}
-	resp.Version = Version
-	resp.DbSize, resp.DbSizeInUse = ms.s.Backend().Size(), ms.s.Backend().SizeInUse()
-	resp.DbSizeQuota = max(ms.s.Limits().QuotaBackendBytes, 0)
-	ms.hdr.fill(resp.Header)
 	return resp, nil
 }

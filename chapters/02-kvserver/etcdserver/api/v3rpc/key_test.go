@@ -13,6 +13,7 @@ import (
 	"etcdwalk/chapters/01-rpc/pkg/serve/servetest"
 	"etcdwalk/chapters/02-kvserver/etcdserver"
 	etcderr "etcdwalk/chapters/02-kvserver/etcdserver/errors"
+	"etcdwalk/chapters/02-kvserver/storage"
 	"etcdwalk/chapters/02-kvserver/storage/mvcc"
 
 	"github.com/stretchr/testify/require"
@@ -83,6 +84,8 @@ func TestTogRPCError(t *testing.T) {
 		{etcderr.ErrLeaseNotFound, rpctypes.ErrGRPCLeaseNotFound},
 		{etcderr.ErrKeyNotFound, rpctypes.ErrGRPCKeyNotFound},
 		{etcderr.ErrStopped, rpctypes.ErrGRPCStopped},
+		{etcderr.ErrNoSpace, rpctypes.ErrGRPCNoSpace},
+		{etcderr.ErrCorrupt, rpctypes.ErrGRPCCorrupt},
 		{context.Canceled, context.Canceled},
 		{errors.New("disk on fire"), status.Error(codes.Unknown, "disk on fire")},
 	}
@@ -95,20 +98,67 @@ type fixedSize int64
 
 func (f fixedSize) Size() int64 { return int64(f) }
 
+// recordingAlarmer records the alarm requests the quota sends.
+type recordingAlarmer struct{ reqs []*pb.AlarmRequest }
+
+func (r *recordingAlarmer) Alarms() []*pb.AlarmMember { return nil }
+func (r *recordingAlarmer) Alarm(_ context.Context, req *pb.AlarmRequest) (*pb.AlarmResponse, error) {
+	r.reqs = append(r.reqs, req)
+	return &pb.AlarmResponse{}, nil
+}
+
 func TestQuotaRefusesWritesThatDoNotFit(t *testing.T) {
 	inner := pb.UnimplementedKVServer{} // answers Unimplemented: "the request got through"
-	q := NewQuotaKVServer(inner, fixedSize(1000), 1400)
-	_, err := q.Put(context.Background(), &pb.PutRequest{Key: []byte("k"), Value: make([]byte, 100)})
-	require.Equal(t, codes.Unimplemented, status.Code(err), "1000 + 256 + 101 < 1400 fits")
-	_, err = q.Put(context.Background(), &pb.PutRequest{Key: []byte("k"), Value: make([]byte, 200)})
-	require.Equal(t, rpctypes.ErrGRPCNoSpace, err, "1000 + 256 + 201 does not fit")
-	_, err = q.Txn(context.Background(), &pb.TxnRequest{Success: ops(put("a")), Failure: ops(&pb.RequestOp{Request: &pb.RequestOp_RequestPut{RequestPut: &pb.PutRequest{Key: []byte("k"), Value: make([]byte, 200)}}})})
-	require.Equal(t, rpctypes.ErrGRPCNoSpace, err, "a txn costs its costlier branch")
-	_, err = q.Range(context.Background(), &pb.RangeRequest{Key: []byte("k")})
-	require.Equal(t, codes.Unimplemented, status.Code(err), "reads are never refused")
-
-	_, err = NewQuotaKVServer(inner, fixedSize(1<<40), -1).Put(context.Background(), &pb.PutRequest{Key: []byte("k")})
-	require.Equal(t, codes.Unimplemented, status.Code(err), "a negative quota means no quota")
+	big := func(n int) *pb.RequestOp {
+		return &pb.RequestOp{Request: &pb.RequestOp_RequestPut{RequestPut: &pb.PutRequest{Key: []byte("k"), Value: make([]byte, n)}}}
+	}
+	tests := []struct {
+		name    string
+		quota   int64
+		send    func(pb.KVServer) error
+		refused bool
+	}{
+		{"1000 + 256 + 101 < 1400 fits", 1400, func(q pb.KVServer) error {
+			_, err := q.Put(context.Background(), &pb.PutRequest{Key: []byte("k"), Value: make([]byte, 100)})
+			return err
+		}, false},
+		{"1000 + 256 + 201 does not fit", 1400, func(q pb.KVServer) error {
+			_, err := q.Put(context.Background(), &pb.PutRequest{Key: []byte("k"), Value: make([]byte, 200)})
+			return err
+		}, true},
+		{"a txn costs its costlier branch", 1400, func(q pb.KVServer) error {
+			_, err := q.Txn(context.Background(), &pb.TxnRequest{Success: ops(put("a")), Failure: ops(big(200))})
+			return err
+		}, true},
+		{"a txn without puts costs nothing", 1000, func(q pb.KVServer) error {
+			_, err := q.Txn(context.Background(), &pb.TxnRequest{Success: ops(del("a", ""))})
+			return err
+		}, false},
+		{"reads are never refused", 1000, func(q pb.KVServer) error {
+			_, err := q.Range(context.Background(), &pb.RangeRequest{Key: []byte("k")})
+			return err
+		}, false},
+		{"a negative quota means no quota", -1, func(q pb.KVServer) error {
+			_, err := q.Put(context.Background(), &pb.PutRequest{Key: []byte("k"), Value: make([]byte, 1<<20)})
+			return err
+		}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := &recordingAlarmer{}
+			err := tt.send(NewQuotaKVServer(inner, storage.NewBackendQuota(tt.quota, fixedSize(1000)), a, 7))
+			if !tt.refused {
+				require.Equal(t, codes.Unimplemented, status.Code(err), "the request should get through the quota")
+				require.Empty(t, a.reqs, "a request that fits raises no alarm")
+				return
+			}
+			require.Equal(t, rpctypes.ErrGRPCNoSpace, err, "etcd refuses a write over the quota with database space exceeded")
+			require.Len(t, a.reqs, 1, "a refused write raises the NOSPACE alarm, as etcd's quotaAlarmer does")
+			require.Equal(t, pb.AlarmRequest_ACTIVATE, a.reqs[0].Action)
+			require.Equal(t, pb.AlarmType_NOSPACE, a.reqs[0].Alarm)
+			require.Equal(t, uint64(7), a.reqs[0].MemberID, "the alarm names this member")
+		})
+	}
 }
 
 // TestServerEndToEnd drives the whole chapter over gRPC: kvServer, quota, EtcdServer, store.

@@ -5,60 +5,54 @@ import (
 
 	pb "etcdwalk/chapters/01-rpc/api/etcdserverpb"
 	"etcdwalk/chapters/01-rpc/api/v3rpc/rpctypes"
+	"etcdwalk/chapters/02-kvserver/storage"
+
+	"google.golang.org/protobuf/proto"
 )
 
-// kvOverhead is what etcd charges a put beyond its key and value (storage/quota.go).
-const kvOverhead = 256
-
-// Sizer reports the backend's size, the figure the quota is checked against.
-type Sizer interface{ Size() int64 }
-
-// quotaKVServer refuses a Put or Txn that could grow the backend past the quota (etcd's
-// quotaKVServer and BackendQuota). etcd also raises the NOSPACE alarm, which then refuses every
-// write until an operator disarms it; this chapter has no alarms, so it refuses only the requests
-// that do not fit.
+// quotaKVServer refuses a Put or Txn that could grow the backend past the quota, and raises the
+// NOSPACE alarm when it does (etcd's quotaKVServer). From then on the applier refuses every put,
+// even one that would fit, until an operator makes room (delete, compact, defragment) and disarms
+// the alarm: a store at its quota stops growing instead of filling up to the last byte.
 type quotaKVServer struct {
 	pb.KVServer
-	be    Sizer
-	quota int64 // <= 0: no quota
+	qa quotaAlarmer
 }
 
-// NewQuotaKVServer wraps kv with the space quota.
-func NewQuotaKVServer(kv pb.KVServer, be Sizer, quotaBytes int64) pb.KVServer {
-	return &quotaKVServer{KVServer: kv, be: be, quota: quotaBytes}
+// quotaAlarmer is the check both writes share (etcd's quotaAlarmer).
+type quotaAlarmer struct {
+	q  storage.Quota
+	a  Alarmer
+	id uint64 // this member, the one whose alarm is raised
 }
 
-func (s *quotaKVServer) available(cost int) bool {
-	return s.quota <= 0 || cost == 0 || s.be.Size()+int64(cost) < s.quota
+// check lets r through if it fits. If not, it raises NOSPACE for this member and refuses r. The
+// alarm's own error is not the client's concern: it gets "database space exceeded" either way, as
+// from etcd, which ignores that error too.
+func (qa *quotaAlarmer) check(ctx context.Context, r proto.Message) error {
+	if qa.q.Available(r) {
+		return nil
+	}
+	_, _ = qa.a.Alarm(ctx, &pb.AlarmRequest{MemberID: qa.id, Action: pb.AlarmRequest_ACTIVATE, Alarm: pb.AlarmType_NOSPACE})
+	return rpctypes.ErrGRPCNoSpace
+}
+
+// NewQuotaKVServer wraps kv with the space quota q; a refused write raises member id's NOSPACE
+// alarm through a.
+func NewQuotaKVServer(kv pb.KVServer, q storage.Quota, a Alarmer, id uint64) pb.KVServer {
+	return &quotaKVServer{KVServer: kv, qa: quotaAlarmer{q: q, a: a, id: id}}
 }
 
 func (s *quotaKVServer) Put(ctx context.Context, r *pb.PutRequest) (*pb.PutResponse, error) {
-	if !s.available(costPut(r)) {
-		return nil, rpctypes.ErrGRPCNoSpace
+	if err := s.qa.check(ctx, r); err != nil {
+		return nil, err
 	}
 	return s.KVServer.Put(ctx, r)
 }
 
 func (s *quotaKVServer) Txn(ctx context.Context, r *pb.TxnRequest) (*pb.TxnResponse, error) {
-	if !s.available(costTxn(r)) {
-		return nil, rpctypes.ErrGRPCNoSpace
+	if err := s.qa.check(ctx, r); err != nil {
+		return nil, err
 	}
 	return s.KVServer.Txn(ctx, r)
-}
-
-func costPut(r *pb.PutRequest) int { return kvOverhead + len(r.Key) + len(r.Value) }
-
-// costTxn is the cost of the costlier branch: only one of them runs.
-func costTxn(r *pb.TxnRequest) int {
-	branch := func(ops []*pb.RequestOp) (n int) {
-		for _, op := range ops {
-			if p := op.GetRequestPut(); p != nil {
-				n += costPut(p)
-			} else if t := op.GetRequestTxn(); t != nil {
-				n += costTxn(t)
-			}
-		}
-		return n
-	}
-	return max(branch(r.Success), branch(r.Failure))
 }

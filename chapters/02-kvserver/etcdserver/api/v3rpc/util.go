@@ -29,6 +29,7 @@ var toGRPCErrorMap = map[error]error{
 	etcderr.ErrTimeoutDueToLeaderFail:     rpctypes.ErrGRPCTimeoutDueToLeaderFail,
 	etcderr.ErrTimeoutDueToConnectionLost: rpctypes.ErrGRPCTimeoutDueToConnectionLost,
 	etcderr.ErrTimeoutWaitAppliedIndex:    rpctypes.ErrGRPCTimeoutWaitAppliedIndex,
+	etcderr.ErrCorrupt:                    rpctypes.ErrGRPCCorrupt,
 }
 
 // togRPCError turns an error of the layers below into etcd's gRPC error. Context errors pass
