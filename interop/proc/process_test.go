@@ -303,7 +303,7 @@ func TestCPUTime(t *testing.T) {
 		require.True(t, ok)
 	}
 	assert.GreaterOrEqual(t, after-before, 20*time.Millisecond, "busy looping must show as CPU time of the process")
-	_, ok = cpuTime(-1)
+	_, ok := cpuTime(-1)
 	assert.False(t, ok, "a process that does not exist has no CPU time")
 }
 
