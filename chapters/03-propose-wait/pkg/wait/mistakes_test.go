@@ -30,5 +30,6 @@ func TestWaitTriggerNeverBlocks(t *testing.T) {
 		<-triggered
 		require.Fail(t, "Trigger blocked on a waiter that does not read: send into the channel's buffer")
 	}
-	require.Equal(t, "late result", <-ch, "the result waits in the buffer for its reader")
+	got, _ := receive(t, ch, "the waiter that read late")
+	require.Equal(t, "late result", got, "the result waits in the buffer for its reader")
 }

@@ -1,8 +1,10 @@
 package wait
 
 import (
+	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -15,13 +17,28 @@ func TestWaitDeliversToTheRegisteredID(t *testing.T) {
 	other := w.Register(2)
 	require.True(t, w.IsRegistered(1))
 	w.Trigger(1, "result")
-	require.Equal(t, "result", <-ch, "the waiter of 1 gets what was triggered for 1")
+	got, _ := receive(t, ch, "the waiter of 1")
+	require.Equal(t, "result", got, "the waiter of 1 gets what was triggered for 1")
 	require.False(t, w.IsRegistered(1), "a triggered ID is forgotten")
-	_, open := <-ch
+	_, open := receive(t, ch, "the second receive of 1")
 	require.False(t, open, "and its channel closed")
 	require.True(t, w.IsRegistered(2), "other IDs are untouched")
 	w.Trigger(2, nil) // giving up: nil, as etcd's processInternalRaftRequestOnce does
-	require.Nil(t, <-other)
+	got, _ = receive(t, other, "the waiter of 2")
+	require.Nil(t, got)
+}
+
+// receive waits for what ch delivers. A Trigger that never delivers must fail the test, not hang
+// it until go test's timeout.
+func receive(t *testing.T, ch <-chan any, who string) (any, bool) {
+	t.Helper()
+	select {
+	case x, ok := <-ch:
+		return x, ok
+	case <-time.After(5 * time.Second):
+		t.Fatalf("%s: nothing arrived within 5 s: does Trigger send the result on the channel Register returned, and close it?", who)
+		return nil, false
+	}
 }
 
 func TestWaitTriggerWithoutWaiterIsIgnored(t *testing.T) {
@@ -51,7 +68,8 @@ func TestWaitManyConcurrentRequests(t *testing.T) {
 		wg.Go(func() { w.Trigger(uint64(i), i) })
 	}
 	for i := range n {
-		require.Equal(t, i, <-chans[i], "request %d gets its own result", i)
+		got, _ := receive(t, chans[i], fmt.Sprintf("request %d", i))
+		require.Equal(t, i, got, "request %d gets its own result", i)
 	}
 	wg.Wait()
 	for i := range n {
