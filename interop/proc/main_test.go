@@ -127,14 +127,9 @@ func children(t *testing.T) []int {
 	require.NoError(t, err)
 	var pids []int
 	for _, path := range stats {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			continue // it ended while we looked
-		}
-		s := string(b)
-		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-		if len(f) > 1 && f[1] == strconv.Itoa(os.Getpid()) {
-			pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(path)))
+		dir := filepath.Base(filepath.Dir(path))
+		if f, ok := StatFields(dir); ok && len(f) > 1 && f[1] == strconv.Itoa(os.Getpid()) {
+			pid, _ := strconv.Atoi(dir)
 			pids = append(pids, pid)
 		}
 	}

@@ -22,18 +22,8 @@ const userHZ = 100
 // cpuTime reads the user plus system time of every thread of pid from /proc/PID/stat, to the
 // nearest 10 ms.
 func cpuTime(pid int) (time.Duration, bool) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, false
-	}
-	// The command name, in parentheses, may hold spaces and parentheses: the fields count from
-	// after the last ')'.
-	i := strings.LastIndexByte(string(b), ')')
-	if i < 0 {
-		return 0, false
-	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 13 {
+	f, ok := StatFields(strconv.Itoa(pid))
+	if !ok || len(f) < 13 {
 		return 0, false
 	}
 	utime, err1 := strconv.ParseUint(f[11], 10, 64) // field 14 of proc(5)
@@ -42,4 +32,20 @@ func cpuTime(pid int) (time.Duration, bool) {
 		return 0, false
 	}
 	return time.Duration(utime+stime) * time.Second / userHZ, true
+}
+
+// StatFields returns the fields of /proc/PID/stat after the command name, so that f[0] is the
+// state, f[1] the parent's pid, f[2] the process group, f[11] and f[12] the user and system
+// time. The command name, in parentheses, may hold spaces and parentheses: the fields count from
+// after the last ')'. ok is false when the process is gone.
+func StatFields(pid string) (f []string, ok bool) {
+	b, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		return nil, false
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return nil, false
+	}
+	return strings.Fields(string(b[i+1:])), true
 }

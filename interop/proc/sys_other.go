@@ -13,3 +13,6 @@ func dieWithParent() *syscall.SysProcAttr { return nil }
 
 // cpuTime is not measured outside Linux.
 func cpuTime(int) (time.Duration, bool) { return 0, false }
+
+// StatFields has no /proc to read outside Linux.
+func StatFields(string) ([]string, bool) { return nil, false }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"etcdwalk/interop/proc"
 )
 
 // groupAttr puts a terminal's bash in a process group of its own, and kills it if the test
@@ -21,21 +23,11 @@ func groupMembers(pgid int) []string {
 	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
 	var members []string
 	for _, path := range stats {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			continue // it ended while we looked
-		}
-		s := string(b)
-		i := strings.LastIndexByte(s, ')')
-		if i < 0 {
-			continue
-		}
-		// After the command name: state, ppid, pgrp, ...
-		f := strings.Fields(s[i+1:])
-		if len(f) < 3 || f[0] == "Z" || f[2] != strconv.Itoa(pgid) {
-			continue
-		}
 		dir := filepath.Dir(path)
+		f, ok := proc.StatFields(filepath.Base(dir)) // not ok: it ended while we looked
+		if !ok || len(f) < 3 || f[0] == "Z" || f[2] != strconv.Itoa(pgid) {
+			continue
+		}
 		cmdline, _ := os.ReadFile(filepath.Join(dir, "cmdline"))
 		members = append(members, fmt.Sprintf("  pid %s: %s", filepath.Base(dir), strings.TrimSpace(strings.ReplaceAll(string(cmdline), "\x00", " "))))
 	}
