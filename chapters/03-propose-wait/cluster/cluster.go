@@ -16,6 +16,23 @@ import (
 	"google.golang.org/grpc"
 )
 
+// Member is what the cluster runs and serves on one client URL: chapter 03's EtcdServer, or a
+// later chapter's server built on it (chapter 04 adds ReadIndex).
+type Member interface {
+	v3rpc.ServerView
+	Start()
+	Stop() error
+}
+
+// NewMember builds one member on the cluster's network; the cluster starts it. It is the seam a
+// later chapter's cluster plugs its server into (chapter 04's cmd/server passes its NewServer).
+type NewMember[S Member] func(cfg etcdserver.ServerConfig, net transport.Joiner) (S, error)
+
+// NewServer is chapter 03's member.
+func NewServer(cfg etcdserver.ServerConfig, net transport.Joiner) (*etcdserver.EtcdServer, error) {
+	return etcdserver.NewServer(cfg, net)
+}
+
 // Config describes the cluster: one member per client URL.
 type Config struct {
 	NamePrefix string   // members are <prefix>1, <prefix>2, ...
@@ -29,16 +46,19 @@ type Config struct {
 }
 
 // Cluster is a running in-process cluster.
-type Cluster struct {
-	Network  *transport.Network
-	Members  []*etcdserver.EtcdServer
+type Cluster[S Member] struct {
+	Network *transport.Network
+	Members []S
+	// Configs are the members' configurations, in the order of Members.
+	Configs  []etcdserver.ServerConfig
 	grpcs    []*grpc.Server
 	lns      []net.Listener
 	serveErr chan error
 }
 
-// Start creates, starts and serves every member. On error nothing is left running.
-func Start(cfg Config) (c *Cluster, err error) {
+// Start creates every member with newMember, starts it and serves it. On error nothing is left
+// running.
+func Start[S Member](cfg Config, newMember NewMember[S]) (c *Cluster[S], err error) {
 	hosts, err := serve.ParseClientURLs(joinComma(cfg.ClientURLs))
 	if err != nil {
 		return nil, err
@@ -53,7 +73,7 @@ func Start(cfg Config) (c *Cluster, err error) {
 			ID: membership.ComputeMemberID([]string{u}, "etcd-cluster"), Name: fmt.Sprintf("%s%d", cfg.NamePrefix, i+1), ClientURLs: []string{u},
 		})
 	}
-	c = &Cluster{Network: transport.NewNetwork()}
+	c = &Cluster[S]{Network: transport.NewNetwork()}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, c.Stop())
@@ -63,11 +83,12 @@ func Start(cfg Config) (c *Cluster, err error) {
 	for _, m := range members {
 		sc := cfg.Server
 		sc.Name, sc.DataDir, sc.Members = m.Name, filepath.Join(cfg.DataDir, m.Name), members
-		s, err := etcdserver.NewServer(sc, c.Network)
+		s, err := newMember(sc, c.Network)
 		if err != nil {
 			return c, err
 		}
 		c.Members = append(c.Members, s)
+		c.Configs = append(c.Configs, sc)
 	}
 	c.lns, err = serve.Listen(hosts)
 	if err != nil {
@@ -89,13 +110,13 @@ func Start(cfg Config) (c *Cluster, err error) {
 }
 
 // ServeErrors yields the first error of any member's gRPC server: a listener that failed.
-func (c *Cluster) ServeErrors() <-chan error { return c.serveErr }
+func (c *Cluster[S]) ServeErrors() <-chan error { return c.serveErr }
 
 // GRPCServers returns the members' gRPC servers, for graceful shutdown.
-func (c *Cluster) GRPCServers() []*grpc.Server { return c.grpcs }
+func (c *Cluster[S]) GRPCServers() []*grpc.Server { return c.grpcs }
 
 // Stop stops serving and stops every member.
-func (c *Cluster) Stop() error {
+func (c *Cluster[S]) Stop() error {
 	for _, gs := range c.grpcs {
 		gs.Stop()
 	}

@@ -12,6 +12,10 @@ import (
 	"go.etcd.io/raft/v3/raftpb"
 )
 
+// internalTimeout bounds how long the Ready loop waits to hand over a ReadState (etcd's
+// internalTimeout in raft.go).
+const internalTimeout = time.Second
+
 // toApply is one batch of committed entries for the apply loop (etcd's toApply).
 type toApply struct {
 	entries []raftpb.Entry
@@ -36,6 +40,9 @@ type raftNode struct {
 	raftNodeConfig
 
 	applyc chan toApply
+	// readStateC carries the newest ReadState of each Ready to whoever asked raft for a read
+	// index (chapter 04's read loop); etcd's raftNode.readStateC, with its one-slot buffer.
+	readStateC chan raft.ReadState
 	// errorc carries the storage error that ends the member: etcd exits the process there.
 	errorc chan error
 
@@ -60,10 +67,11 @@ func newRaftNode(cfg raftNodeConfig) *raftNode {
 		raftNodeConfig: cfg,
 		// Buffered, so that raft keeps replicating while the apply loop applies and syncs the
 		// previous batches (etcd gets the same from its FIFO scheduler of apply jobs).
-		applyc:  make(chan toApply, 128),
-		errorc:  make(chan error, 1),
-		stopped: make(chan struct{}),
-		done:    make(chan struct{}),
+		applyc:     make(chan toApply, 128),
+		readStateC: make(chan raft.ReadState, 1),
+		errorc:     make(chan error, 1),
+		stopped:    make(chan struct{}),
+		done:       make(chan struct{}),
 	}
 }
 
@@ -100,6 +108,18 @@ func (r *raftNode) handleReady(rd raft.Ready, rh readyHandler) error {
 	}
 	if !raft.IsEmptyHardState(rd.HardState) {
 		r.term.Store(rd.HardState.Term)
+	}
+	if n := len(rd.ReadStates); n > 0 {
+		// Only the newest is passed on, as etcd does: the read loop has one request in flight,
+		// and older states answer requests it gave up on. A reader that is not there to take it
+		// must not stall raft for long.
+		select {
+		case r.readStateC <- rd.ReadStates[n-1]:
+		case <-time.After(internalTimeout):
+			r.lg.Warn("timed out sending read state", "timeout", internalTimeout)
+		case <-r.stopped:
+			return nil
+		}
 	}
 	if n := len(rd.CommittedEntries); n > 0 {
 		rh.updateCommittedIndex(rd.CommittedEntries[n-1].Index)

@@ -294,3 +294,35 @@ func TestClusterStorageFailureStopsTheMember(t *testing.T) {
 	}
 	require.ErrorContains(t, s.err, "disk gone")
 }
+
+// ReadIndex is answered on ReadStates with the request's own tag and an index that covers every
+// write acknowledged before it was asked, on a follower as on the leader; a member cut off from
+// the leader gets no answer (raft drops the request), so that a read waiting for one cannot be
+// served stale. Chapter 04's read loop is built on exactly this.
+func TestClusterReadIndexAnswersOnReadStates(t *testing.T) {
+	c := newTestCluster(t, 3, nil)
+	lead := c.leader(t)
+	f := c.followers(lead)
+	put(t, lead, "k", "v")
+	acked := lead.CommittedIndex()
+
+	for i, s := range []*EtcdServer{lead, f[0]} {
+		rctx := []byte{0, 0, 0, 0, 0, 0, 0, byte(i + 1)}
+		require.NoError(t, s.ReadIndex(ctxT(t), rctx))
+		select {
+		case rs := <-s.ReadStates():
+			require.Equal(t, rctx, rs.RequestCtx, "the answer carries the request's tag")
+			require.GreaterOrEqual(t, rs.Index, acked, "the read index covers the acknowledged write")
+		case <-time.After(10 * time.Second):
+			t.Fatalf("member %x got no ReadState for its ReadIndex", s.ID())
+		}
+	}
+
+	c.net.Isolate(f[1].ID())
+	require.NoError(t, f[1].ReadIndex(ctxT(t), []byte("cut-off!")))
+	select {
+	case rs := <-f[1].ReadStates():
+		t.Fatalf("a partitioned follower got a read index (%d) without a quorum", rs.Index)
+	case <-time.After(300 * time.Millisecond):
+	}
+}

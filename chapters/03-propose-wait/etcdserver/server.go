@@ -22,6 +22,7 @@ import (
 	"etcdwalk/chapters/03-propose-wait/pkg/wait"
 	"etcdwalk/chapters/03-propose-wait/transport"
 
+	"go.etcd.io/raft/v3"
 	"go.etcd.io/raft/v3/raftpb"
 )
 
@@ -209,6 +210,18 @@ func (s *EtcdServer) FirstCommitInTermNotify() <-chan struct{} {
 // ApplyWait returns a channel closed once every entry up to index is applied and visible to
 // readers (etcd's applyWait.Wait): then Rev covers every write up to index.
 func (s *EtcdServer) ApplyWait(index uint64) <-chan struct{} { return s.applyWait.Wait(index) }
+
+// ReadIndex asks raft for the index a linearizable read must wait for, tagged with rctx (raft's
+// Node.ReadIndex). The answer comes later on ReadStates, with the same RequestCtx, once the leader
+// has confirmed with a quorum that it still leads; a member that knows no leader drops the
+// request, and the caller must ask again. Chapter 04's read loop is the caller.
+func (s *EtcdServer) ReadIndex(ctx context.Context, rctx []byte) error {
+	return s.r.ReadIndex(ctx, rctx)
+}
+
+// ReadStates yields the answers to ReadIndex (etcd's raftNode.readStateC): the newest of each
+// raft Ready. Only one reader should take from it.
+func (s *EtcdServer) ReadStates() <-chan raft.ReadState { return s.r.readStateC }
 
 func (s *EtcdServer) ID() uint64             { return s.id }
 func (s *EtcdServer) MemberID() uint64       { return s.id }

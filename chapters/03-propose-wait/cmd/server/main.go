@@ -1,12 +1,6 @@
 package main
 
 import (
-	"errors"
-	"fmt"
-	"log/slog"
-	"os"
-	"strings"
-
 	"etcdwalk/chapters/01-rpc/pkg/serve"
 	"etcdwalk/chapters/03-propose-wait/cluster"
 	"etcdwalk/chapters/03-propose-wait/etcdserver"
@@ -15,50 +9,9 @@ import (
 func main() { serve.Main(run) }
 
 func run(args []string) error {
-	fs := serve.FlagSet("Chapter 03-propose-wait: an in-process raft cluster; every write is proposed, committed and applied.")
-	name := fs.String("name", "infra", "name prefix of the members: <name>1, <name>2, ...")
-	dataDir := fs.String("data-dir", "", "parent directory of the members' data directories (default: a temporary directory, removed at exit)")
-	listen := fs.String("listen-client-urls", "http://127.0.0.1:2379,http://127.0.0.1:22379,http://127.0.0.1:32379",
-		"comma-separated client URLs, one per member: their number is the cluster size")
-	heartbeat := fs.Uint("heartbeat-interval", 100, "time (in milliseconds) of a heartbeat interval")
-	election := fs.Uint("election-timeout", 1000, "time (in milliseconds) for an election to timeout")
-	limits := serve.LimitFlags(fs)
-	trace := fs.Bool("trace", false, "log every request's steps through the layers, with durations")
-	if err := serve.Parse(fs, args, limits); err != nil {
-		return err
-	}
-	if *heartbeat == 0 || *election < 5**heartbeat {
-		return fmt.Errorf("--election-timeout (%d) must be at least 5 times --heartbeat-interval (%d)", *election, *heartbeat)
-	}
-	if _, err := serve.ParseClientURLs(*listen); err != nil {
-		return fmt.Errorf("--listen-client-urls: %w", err)
-	}
-	if *dataDir == "" {
-		// The members cannot restart from their data anyway (raft's log is in memory), so by
-		// default nothing is kept.
-		tmp, err := os.MkdirTemp("", "etcdwalk-03-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(tmp)
-		*dataDir = tmp
-	}
-
-	lg := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	urls := strings.Split(*listen, ",")
-	c, err := cluster.Start(cluster.Config{
-		NamePrefix: *name, ClientURLs: urls, DataDir: *dataDir, Trace: *trace, Logger: lg,
-		Server: etcdserver.ServerConfig{
-			TickMs: *heartbeat, ElectionTicks: int(*election / *heartbeat), Limits: limits.Limits, Logger: lg,
-		},
-	})
-	if err != nil {
-		return err
-	}
-	for i, m := range c.Members {
-		lg.Info("member serving", "name", m.Cfg.Name, "id", fmt.Sprintf("%x", m.ID()), "url", urls[i], "data-dir", m.Cfg.DataDir)
-	}
-	fmt.Fprintf(os.Stderr, "ready: try  ETCDCTL_ENDPOINTS=%s etcdctl put foo bar\n", *listen)
-	err = serve.UntilSignal(lg, c.ServeErrors(), c.GRPCServers()...)
-	return errors.Join(err, c.Stop())
+	return cluster.Command[*etcdserver.EtcdServer]{
+		About:     "Chapter 03-propose-wait: an in-process raft cluster; every write is proposed, committed and applied.",
+		TempDir:   "etcdwalk-03-",
+		NewMember: cluster.NewServer,
+	}.Run(args)
 }
