@@ -66,78 +66,149 @@ func TestChapter03Differential(t *testing.T) {
 	for _, seed := range ch03DiffSeeds {
 		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
 			t.Parallel()
-			etcd := harness.StartEtcd(t)
-			ours := startCh03(t)
-			etcdKV := pb.NewKVClient(harness.Dial(t, etcd.Endpoint))
-			members := make([]pb.KVClient, len(ours.Endpoints))
-			for i, ep := range ours.Endpoints {
-				members[i] = pb.NewKVClient(harness.Dial(t, ep))
-			}
-			roles := ch03Roles(t, ours)
-
-			g := newGen(seed)
-			var recent []string   // the last few requests, for the failure message
-			last, lastOp := 0, -1 // the member that acknowledged the latest write, and at which op
-			var writes, viaFollower int
-			for i := range ch03DiffOps {
-				req := g.next()
-				m, why := last, "a read: sent to the member that acknowledged the latest write"
-				if lastOp >= 0 {
-					why += fmt.Sprintf(" (op %d)", lastOp)
+			d := newClusterDiff(t, "chapter 03", "TestChapter03Differential", seed, startCh03(t))
+			n := d.run(t, ch03DiffOps, func(s routeState) (int, string) {
+				if s.write {
+					return s.writes % len(d.members), "a request that may write: the members take turns"
+				}
+				why := "a read: sent to the member that acknowledged the latest write"
+				if s.lastOp >= 0 {
+					why += fmt.Sprintf(" (op %d)", s.lastOp)
 				} else {
 					why += " (none yet: every member is at revision 1)"
 				}
-				write := mayWrite(req)
-				if write {
-					m, why = writes%len(members), "a request that may write: the members take turns"
-					writes++
-					if !strings.HasSuffix(roles[m], "(leader)") {
-						viaFollower++
-					}
-				}
-				ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
-				want, wantErr := sendKV(ctx, etcdKV, req)
-				got, gotErr := sendKV(ctx, members[m], req)
-				cancel()
-				if d := answerDiffFrom("chapter 03", want, wantErr, got, gotErr); d != "" {
-					t.Fatalf("seed %d, op %d of %d: chapter 03 answered differently from real etcd v%s.\n"+
-						"Replay: go test -race -run 'TestChapter03Differential/seed=%d' etcdwalk/interop\n\n"+
-						"sent to %s; %s\n\n"+
-						"request (%T, protojson):\n%s\nrequest (text): %s\n\n"+
-						"real etcd answered: %s\nchapter 03 answered: %s\n\n%s\n\n"+
-						"the requests before it, oldest first:\n%s",
-						seed, i, ch03DiffOps, harness.EtcdVersion, seed,
-						roles[m], why,
-						req, protojson.Format(protoadapt.MessageV2Of(req)), oneLine(req),
-						answerText(want, wantErr), answerText(got, gotErr), d,
-						strings.Join(recent, "\n"))
-				}
-				if write && gotErr == nil {
-					last, lastOp = m, i
-				}
-				g.observe(req, want, wantErr)
-				recent = append(recent, fmt.Sprintf("  op %d, member %d: %T %s", i, m+1, req, oneLine(req)))
-				if len(recent) > 8 {
-					recent = recent[1:]
-				}
-			}
-			t.Logf("seed %d: %d requests; %d of them may write (%d through a follower), %d are reads", seed, ch03DiffOps, writes, viaFollower, ch03DiffOps-writes)
-			require.Positive(t, viaFollower, "seed %d: no write went through a follower; the test does not test what it claims", seed)
+				return s.last, why
+			})
+			t.Logf("seed %d: %d requests; %d of them may write (%d through a follower), %d are reads", seed, ch03DiffOps, n.writes, n.viaFollower, n.reads)
+			require.Positive(t, n.viaFollower, "seed %d: no write went through a follower; the test does not test what it claims", seed)
 
 			// Every member applies every entry.
-			everything := &pb.RangeRequest{Key: []byte{0}, RangeEnd: []byte{0}}
-			want, wantErr := sendKV(ctxWithTimeout(t), etcdKV, everything)
-			require.NoError(t, wantErr, "real etcd: read every key")
-			for m, kv := range members {
-				d := eventually(ch03CatchUp, func() string {
-					ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
-					defer cancel()
-					got, gotErr := sendKV(ctx, kv, everything)
-					return answerDiffFrom("chapter 03", want, nil, got, gotErr)
-				})
-				require.Empty(t, d, "seed %d: %s should have applied every write within %v: a read of every key should equal real etcd's", seed, roles[m], ch03CatchUp)
-			}
+			d.requireEveryMemberReadsAll(t, ch03CatchUp)
 		})
+	}
+}
+
+// clusterDiff is one seed of a differential test of a cluster of ours against a real etcd of one
+// member: the same stream of chapter 02's generator to both, each request on the etcd side to
+// the one member, on ours to the member a route picks.
+type clusterDiff struct {
+	ours    string // "chapter 03", for messages
+	test    string // the test's name, for the replay command
+	seed    uint64
+	etcd    pb.KVClient
+	members []pb.KVClient
+	roles   []string // ch03Roles of ours, taken at the start
+}
+
+// newClusterDiff starts a fresh single-member real etcd next to ours (a cluster of ours just
+// started, at revision 1) and connects to both.
+func newClusterDiff(t *testing.T, name, test string, seed uint64, ours *harness.Process) *clusterDiff {
+	t.Helper()
+	etcd := harness.StartEtcd(t)
+	d := &clusterDiff{ours: name, test: test, seed: seed, etcd: pb.NewKVClient(harness.Dial(t, etcd.Endpoint))}
+	for _, ep := range ours.Endpoints {
+		d.members = append(d.members, pb.NewKVClient(harness.Dial(t, ep)))
+	}
+	d.roles = ch03Roles(t, ours)
+	return d
+}
+
+// routeState is what a route knows when it picks the member for the next request.
+type routeState struct {
+	op     int                  // the request's place in the stream, from 0
+	req    protoadapt.MessageV1 // the request
+	write  bool                 // mayWrite(req)
+	writes int                  // requests that may write sent before this one
+	// last is the member that acknowledged the latest successful write, at op lastOp; -1 if
+	// there was none yet (last is then 0: every member is at revision 1).
+	last, lastOp int
+}
+
+// diffCounts is what a run sent where.
+type diffCounts struct {
+	writes, viaFollower int // requests that may write, and those of them sent to a follower
+	reads               int // the other requests
+	// readsElsewhere are the reads sent, after a successful write, to a member other than the
+	// one that acknowledged it.
+	readsElsewhere int
+	readsOn        []int // reads per member
+}
+
+// run sends ops requests of the seed's stream, each to real etcd and to the member route picks
+// (route also says why, for the failure message), and stops the test at the first difference,
+// with the request, both answers, the requests before it and how to replay it.
+func (d *clusterDiff) run(t *testing.T, ops int, route func(routeState) (member int, why string)) diffCounts {
+	t.Helper()
+	g := newGen(d.seed)
+	var recent []string // the last few requests, for the failure message
+	n := diffCounts{readsOn: make([]int, len(d.members))}
+	s := routeState{lastOp: -1}
+	for i := range ops {
+		req := g.next()
+		s.op, s.req, s.write = i, req, mayWrite(req)
+		m, why := route(s)
+		if s.write {
+			s.writes++
+			n.writes++
+			if !strings.HasSuffix(d.roles[m], "(leader)") {
+				n.viaFollower++
+			}
+		} else {
+			n.reads++
+			n.readsOn[m]++
+			if s.lastOp >= 0 && m != s.last {
+				n.readsElsewhere++
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+		want, wantErr := sendKV(ctx, d.etcd, req)
+		got, gotErr := sendKV(ctx, d.members[m], req)
+		cancel()
+		if diff := answerDiffFrom(d.ours, want, wantErr, got, gotErr); diff != "" {
+			t.Fatalf("seed %d, op %d of %d: %s answered differently from real etcd v%s.\n"+
+				"Replay: go test -race -run '%s/seed=%d' etcdwalk/interop\n\n"+
+				"sent to %s; %s\n\n"+
+				"request (%T, protojson):\n%s\nrequest (text): %s\n\n"+
+				"real etcd answered: %s\n%s answered: %s\n\n%s\n\n"+
+				"the requests before it, oldest first:\n%s",
+				d.seed, i, ops, d.ours, harness.EtcdVersion, d.test, d.seed,
+				d.roles[m], why,
+				req, protojson.Format(protoadapt.MessageV2Of(req)), oneLine(req),
+				answerText(want, wantErr), d.ours, answerText(got, gotErr), diff,
+				strings.Join(recent, "\n"))
+		}
+		if s.write && gotErr == nil {
+			s.last, s.lastOp = m, i
+		}
+		g.observe(req, want, wantErr)
+		recent = append(recent, fmt.Sprintf("  op %d, member %d: %T %s", i, m+1, req, oneLine(req)))
+		if len(recent) > 8 {
+			recent = recent[1:]
+		}
+	}
+	return n
+}
+
+// requireEveryMemberReadsAll requires a read of every key on each member to equal real etcd's:
+// within the given time, for members that may still be applying what was acknowledged, or at
+// once if within is 0.
+func (d *clusterDiff) requireEveryMemberReadsAll(t *testing.T, within time.Duration) {
+	t.Helper()
+	everything := &pb.RangeRequest{Key: []byte{0}, RangeEnd: []byte{0}}
+	want, wantErr := sendKV(ctxWithTimeout(t), d.etcd, everything)
+	require.NoError(t, wantErr, "real etcd: read every key")
+	for m, kv := range d.members {
+		diff := eventually(within, func() string {
+			ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+			defer cancel()
+			got, gotErr := sendKV(ctx, kv, everything)
+			return answerDiffFrom(d.ours, want, nil, got, gotErr)
+		})
+		if within > 0 {
+			require.Empty(t, diff, "seed %d: %s should have applied every write within %v: a read of every key should equal real etcd's", d.seed, d.roles[m], within)
+		} else {
+			require.Empty(t, diff, "seed %d: on %s a read of every key should equal real etcd's at once, with no waiting on the test's side", d.seed, d.roles[m])
+		}
 	}
 }
 
