@@ -81,20 +81,7 @@ func TestChapter03Etcdctl(t *testing.T) {
 	// same runs a command against real etcd and against member ep, and requires the same output.
 	same := func(t *testing.T, ep, stdin string, args ...string) string {
 		t.Helper()
-		cmdline := etcdctlCmdline(args, stdin)
-		wantOut, wantErr, wantCode := harness.Etcdctl(t, etcd.Endpoint, stdin, args...)
-		gotOut, gotErr, gotCode := harness.Etcdctl(t, ep, stdin, args...)
-		if writeOut(args) == "json" && wantCode == 0 {
-			var err error
-			wantOut, err = harness.NormalizeJSON(wantOut)
-			require.NoError(t, err, "%s against real etcd", cmdline)
-			gotOut, err = harness.NormalizeJSON(gotOut)
-			require.NoError(t, err, "%s against chapter 03's member %s should print JSON", cmdline, ep)
-		}
-		assert.Equal(t, wantCode, gotCode, "%s against member %s: exit status (stderr: %s)", cmdline, ep, gotErr)
-		assert.Equal(t, wantOut, gotOut, "%s against member %s: chapter 03's output (+) should equal real etcd's (-)", cmdline, ep)
-		assert.Equal(t, wantErr, gotErr, "%s against member %s: chapter 03's errors (+) should equal real etcd's (-)", cmdline, ep)
-		return wantOut
+		return etcdctlSame(t, etcd.Endpoint, "chapter 03", ep, stdin, args...)
 	}
 	// readBack runs a read against real etcd, then against each of eps until it prints the same
 	// (that member has applied the write before it), for up to ch03CatchUp.
@@ -218,6 +205,28 @@ func TestChapter03Etcdctl(t *testing.T) {
 		same(t, f1, "", "get", "foo2", "--rev=3", "-w", "json")
 		same(t, f1, "", "compaction", "5")
 	})
+}
+
+// etcdctlSame runs one etcdctl command (args, with stdin) against real etcd at etcdEP and against
+// member ep of ours (named for messages: "chapter 03"), and requires the same exit status, the
+// same output (with -w json, after NormalizeJSON) and the same errors. It returns real etcd's
+// output.
+func etcdctlSame(t *testing.T, etcdEP, ours, ep, stdin string, args ...string) string {
+	t.Helper()
+	cmdline := etcdctlCmdline(args, stdin)
+	wantOut, wantErr, wantCode := harness.Etcdctl(t, etcdEP, stdin, args...)
+	gotOut, gotErr, gotCode := harness.Etcdctl(t, ep, stdin, args...)
+	if writeOut(args) == "json" && wantCode == 0 {
+		var err error
+		wantOut, err = harness.NormalizeJSON(wantOut)
+		require.NoError(t, err, "%s against real etcd", cmdline)
+		gotOut, err = harness.NormalizeJSON(gotOut)
+		require.NoError(t, err, "%s against %s's member %s should print JSON", cmdline, ours, ep)
+	}
+	assert.Equal(t, wantCode, gotCode, "%s against member %s: exit status (stderr: %s)", cmdline, ep, gotErr)
+	assert.Equal(t, wantOut, gotOut, "%s against member %s: %s's output (+) should equal real etcd's (-)", cmdline, ep, ours)
+	assert.Equal(t, wantErr, gotErr, "%s against member %s: %s's errors (+) should equal real etcd's (-)", cmdline, ep, ours)
+	return wantOut
 }
 
 // etcdctlCmdline is how a failure message shows an etcdctl command.
