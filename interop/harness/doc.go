@@ -12,8 +12,9 @@
 // server register those same names from go.etcd.io/etcd/api/v3. The protobuf registry of one Go
 // binary refuses a name registered twice, so no binary may link a chapter's packages together
 // with etcd's. The interop module therefore imports only etcd's packages (the official clientv3,
-// etcd's generated KVClient) and never an etcdwalk/chapters/... package; our servers are built
-// with `go build` and started as child processes, exactly like the real etcd.
+// etcd's generated KVClient) and no chapter package that registers proto names (the one chapter
+// package it imports is chapter 03's pkg/lincheck, plain Go over porcupine); our servers are
+// built with `go build` and started as child processes, exactly like the real etcd.
 //
 // # What it offers
 //
