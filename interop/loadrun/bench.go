@@ -14,9 +14,31 @@ import (
 
 // load is one benchmark-tool run: the same arguments against every server.
 type load struct {
-	name  string   // "put", "get"
+	name  string   // "put", "get" (linearizable), "get-s" (serializable)
 	args  []string // the tool's subcommand and its flags, after the global flags
 	total int      // requests the load sends
+	// readsKey: the load reads the config's getKey, which must be put before it.
+	readsKey bool
+}
+
+// loads are the loads of every round, in the order they run: puts, then linearizable gets of
+// one key (etcd's ReadIndex path), then serializable gets of the same key (the local store only:
+// `range KEY --consistency s`).
+func (cfg config) loads() []load {
+	return []load{
+		{name: "put", args: []string{"put",
+			"--total", strconv.Itoa(cfg.putTotal),
+			"--key-size", strconv.Itoa(cfg.keySize),
+			"--val-size", strconv.Itoa(cfg.valSize),
+			"--sequential-keys",
+			"--key-space-size", strconv.Itoa(cfg.keySpace)}, total: cfg.putTotal},
+		{name: "get", args: []string{"range", cfg.getKey,
+			"--consistency", "l",
+			"--total", strconv.Itoa(cfg.getTotal)}, total: cfg.getTotal, readsKey: true},
+		{name: "get-s", args: []string{"range", cfg.getKey,
+			"--consistency", "s",
+			"--total", strconv.Itoa(cfg.getSTotal)}, total: cfg.getSTotal, readsKey: true},
+	}
 }
 
 // result is what the tool's report says about one load against one server.

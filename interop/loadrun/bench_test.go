@@ -64,3 +64,40 @@ func TestCPUPerRequest(t *testing.T) {
 	assert.Equal(t, 200.0, tool, "200 ms of tool CPU over 1000 requests is 200 µs each")
 	assert.InDelta(t, 0.5/float64(runtime.NumCPU()), s.cpusBusy(), 1e-9, "0.5 s of CPU in 1 s of wall time keeps half of one CPU busy")
 }
+
+// Every round runs the put load, then the two read loads of one key: linearizable, then
+// serializable, each as etcd's benchmark tool spells it.
+func TestLoads(t *testing.T) {
+	cfg := config{putTotal: 10, getTotal: 20, getSTotal: 30, valSize: 256, keySize: 8, keySpace: 100, getKey: "k"}
+	loads := cfg.loads()
+	require.Len(t, loads, 3, "three loads: put, get and get-s")
+	tests := []struct {
+		name     string
+		args     []string
+		total    int
+		readsKey bool
+	}{
+		{"put", []string{"put", "--total", "10", "--key-size", "8", "--val-size", "256", "--sequential-keys", "--key-space-size", "100"}, 10, false},
+		{"get", []string{"range", "k", "--consistency", "l", "--total", "20"}, 20, true},
+		{"get-s", []string{"range", "k", "--consistency", "s", "--total", "30"}, 30, true},
+	}
+	for i, tt := range tests {
+		l := loads[i]
+		assert.Equal(t, tt.name, l.name, "load %d", i+1)
+		assert.Equal(t, tt.args, l.args, "load %s: the benchmark tool's arguments", tt.name)
+		assert.Equal(t, tt.total, l.total, "load %s: the requests it sends", tt.name)
+		assert.Equal(t, tt.readsKey, l.readsKey, "load %s: whether the key must be put before it", tt.name)
+	}
+}
+
+// -chapter 03 and 04 compare three members in one process with three etcd processes.
+func TestChapters(t *testing.T) {
+	for _, name := range []string{"03", "04"} {
+		ch, ok := chapters[name]
+		require.True(t, ok, "-chapter %s should be known", name)
+		assert.Equal(t, 3, ch.members, "-chapter %s: three members on both sides", name)
+		assert.True(t, ch.cluster, "-chapter %s: our members share one process", name)
+	}
+	assert.Equal(t, "etcdwalk/chapters/04-linearizable-read/cmd/server", chapters["04"].pkg)
+	assert.Equal(t, chapter{pkg: "etcdwalk/chapters/02-kvserver/cmd/server", members: 1}, chapters["02"])
+}

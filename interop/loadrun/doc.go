@@ -6,7 +6,8 @@
 //
 //	go run ./interop/loadrun                 # chapter 02 against one etcd: about a minute and a half on 2 cores
 //	go run ./interop/loadrun -chapter 03     # chapter 03's three members against a three-member etcd
-//	go run ./interop/loadrun -rounds 1 -put-total 2000 -get-total 5000   # a quick smoke run
+//	go run ./interop/loadrun -chapter 04     # the same with chapter 04's (ReadIndex): about 3 minutes
+//	go run ./interop/loadrun -rounds 1 -put-total 2000 -get-total 5000 -get-s-total 5000   # a quick smoke run
 //
 // # What one run does
 //
@@ -18,15 +19,17 @@
 //     with fresh data directories, and wait until every member answers a Get (and, for three
 //     members, every member names the same leader). Building, starting, readiness and stopping
 //     are package proc's, the same code the interop tests run. With -chapter 02 that is one
-//     etcd process and chapter 02's server; with -chapter 03 three etcd processes (one member
-//     each, --initial-cluster naming all three) and chapter 03's server, whose three members
-//     share one process and an in-memory network. Then, with --endpoints listing every member's client URL
+//     etcd process and chapter 02's server; with -chapter 03 or 04 three etcd processes (one
+//     member each, --initial-cluster naming all three) and that chapter's server, whose three
+//     members share one process and an in-memory network. Then, with --endpoints listing every member's client URL
 //     (the tool opens its connections to them in turn):
 //     - put load: benchmark --conns 10 --clients 50 put --val-size 256 --key-size 8
 //     --sequential-keys --key-space-size 10000 --total N (50 goroutines share 10 gRPC
 //     connections round-robin; the keys cycle through a fixed space of 10000);
 //     - get load: one key put beforehand with a 256-byte value, then benchmark --conns 10
 //     --clients 50 range KEY --consistency l --total M (linearizable gets);
+//     - get-s load: the same key, benchmark --conns 10 --clients 50 range KEY --consistency s
+//     --total S (serializable gets: the member's local store, no ReadIndex);
 //     then stop it (a server that has to be killed, or of ours that exits with a status other
 //     than 0, ends the run) and delete its data directories. Only one server runs at a time.
 //  3. Print the machine, the commit measured, every round's numbers, the median over rounds of

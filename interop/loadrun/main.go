@@ -33,6 +33,7 @@ type config struct {
 	clients    int
 	putTotal   int
 	getTotal   int
+	getSTotal  int
 	valSize    int
 	keySize    int
 	keySpace   int
@@ -42,35 +43,36 @@ type config struct {
 
 func main() {
 	var cfg config
-	flag.StringVar(&cfg.chapter, "chapter", "02", "the comparison: 02 (chapter 02, one member, against a one-member etcd) or 03 (chapter 03's three members in one process against a three-member etcd)")
+	flag.StringVar(&cfg.chapter, "chapter", "02", "the comparison: 02 (chapter 02, one member, against a one-member etcd), 03 or 04 (that chapter's three members in one process against a three-member etcd)")
 	flag.StringVar(&cfg.serverPkg, "server", "", "our server to measure, a main package of the workspace of the same kind as the chapter's (default: the chapter's cmd/server)")
-	flag.IntVar(&cfg.rounds, "rounds", 5, "rounds; each runs both loads against a fresh etcd and a fresh server, alternating which goes first")
+	flag.IntVar(&cfg.rounds, "rounds", 5, "rounds; each runs every load against a fresh etcd and a fresh server, alternating which goes first")
 	flag.IntVar(&cfg.conns, "conns", 10, "gRPC connections the benchmark tool opens")
 	flag.IntVar(&cfg.clients, "clients", 50, "concurrent clients (goroutines) sharing the connections round-robin")
 	flag.IntVar(&cfg.putTotal, "put-total", 50000, "puts per round and server")
 	flag.IntVar(&cfg.getTotal, "get-total", 100000, "linearizable gets per round and server")
+	flag.IntVar(&cfg.getSTotal, "get-s-total", 100000, "serializable gets per round and server")
 	flag.IntVar(&cfg.valSize, "val-size", 256, "value size in bytes, for puts and for the key the gets read")
 	flag.IntVar(&cfg.keySize, "key-size", 8, "key size in bytes of the puts")
 	flag.IntVar(&cfg.keySpace, "key-space", 10000, "distinct keys the puts cycle through (sequentially)")
-	flag.StringVar(&cfg.getKey, "get-key", "loadrun/get", "the key the get load reads")
+	flag.StringVar(&cfg.getKey, "get-key", "loadrun/get", "the key the get loads read")
 	flag.StringVar(&cfg.workDirArg, "work-dir", "", "where binaries, data directories and logs go (default: a new temporary directory, removed at the end)")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "Usage: go run ./interop/loadrun [flags]\n\n"+
-			"Runs the same put and linearizable-get load, with etcd's benchmark tool, against real etcd v3.6.16\n"+
+			"Runs the same put, linearizable-get and serializable-get loads, with etcd's benchmark tool, against real etcd v3.6.16\n"+
 			"and one of our servers, one at a time, and prints throughput, p50, p99 and the ratio ours/etcd.\n\nFlags:\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
 	ch, ok := chapters[cfg.chapter]
 	if !ok {
-		fmt.Fprintf(os.Stderr, "loadrun: -chapter %q: want 02 or 03\n", cfg.chapter)
+		fmt.Fprintf(os.Stderr, "loadrun: -chapter %q: want 02, 03 or 04\n", cfg.chapter)
 		os.Exit(2)
 	}
 	if cfg.serverPkg == "" {
 		cfg.serverPkg = ch.pkg
 	}
 	cfg.members, cfg.cluster = ch.members, ch.cluster
-	if flag.NArg() > 0 || cfg.rounds < 1 || cfg.conns < 1 || cfg.clients < 1 || cfg.putTotal < 1 || cfg.getTotal < 1 {
+	if flag.NArg() > 0 || cfg.rounds < 1 || cfg.conns < 1 || cfg.clients < 1 || cfg.putTotal < 1 || cfg.getTotal < 1 || cfg.getSTotal < 1 {
 		flag.Usage()
 		os.Exit(2)
 	}
@@ -93,6 +95,7 @@ type chapter struct {
 var chapters = map[string]chapter{
 	"02": {pkg: "etcdwalk/chapters/02-kvserver/cmd/server", members: 1},
 	"03": {pkg: "etcdwalk/chapters/03-propose-wait/cmd/server", members: 3, cluster: true},
+	"04": {pkg: "etcdwalk/chapters/04-linearizable-read/cmd/server", members: 3, cluster: true},
 }
 
 // target is one of the two servers being compared.
@@ -163,16 +166,10 @@ func run(ctx context.Context, cfg config, stdout, progress io.Writer) error {
 		}},
 	}
 	value := strings.Repeat("v", cfg.valSize)
-	loads := []load{
-		{name: "put", args: []string{"put",
-			"--total", strconv.Itoa(cfg.putTotal),
-			"--key-size", strconv.Itoa(cfg.keySize),
-			"--val-size", strconv.Itoa(cfg.valSize),
-			"--sequential-keys",
-			"--key-space-size", strconv.Itoa(cfg.keySpace)}, total: cfg.putTotal},
-		{name: "get", args: []string{"range", cfg.getKey,
-			"--consistency", "l",
-			"--total", strconv.Itoa(cfg.getTotal)}, total: cfg.getTotal},
+	loads := cfg.loads()
+	var names []string
+	for _, l := range loads {
+		names = append(names, l.name)
 	}
 
 	var samples []sample
@@ -196,12 +193,14 @@ func run(ctx context.Context, cfg config, stdout, progress io.Writer) error {
 						err = errors.Join(err, fmt.Errorf("%s, round %d: %w", t.name, round, stopErr))
 					}
 				}()
+				keyPut := false
 				for _, l := range loads {
-					if l.name == "get" {
+					if l.readsKey && !keyPut {
 						// The key the gets read, with a value of the put load's size.
 						if err := srv.put(ctx, cfg.getKey, value); err != nil {
 							return fmt.Errorf("%s: put %s: %w", t.name, cfg.getKey, err)
 						}
+						keyPut = true
 					}
 					cpu0, ok0 := srv.cpu()
 					res, cmdline, err := runLoad(ctx, bins["benchmark"], srv.endpoints, cfg.conns, cfg.clients, l)
@@ -214,7 +213,7 @@ func run(ctx context.Context, cfg config, stdout, progress io.Writer) error {
 					if round == 1 && t.name == "etcd" {
 						cmdlines = append(cmdlines, cmdline)
 					}
-					fmt.Fprintf(progress, "round %d/%d  %-4s %-3s  %9.0f req/s  p50 %7.2f ms  p99 %7.2f ms  (%.1fs)\n",
+					fmt.Fprintf(progress, "round %d/%d  %-4s %-5s  %9.0f req/s  p50 %7.2f ms  p99 %7.2f ms  (%.1fs)\n",
 						round, cfg.rounds, t.name, l.name, res.rps, ms(res.p50), ms(res.p99), res.total.Seconds())
 					samples = append(samples, sample{round: round, load: l.name, target: t.name, requests: l.total, result: res})
 				}
@@ -226,7 +225,7 @@ func run(ctx context.Context, cfg config, stdout, progress io.Writer) error {
 		}
 	}
 
-	printReport(stdout, cfg, bins, commit, cmdlines, samples, time.Since(started), busyBefore, cpuBusy(time.Second))
+	printReport(stdout, cfg, bins, commit, cmdlines, names, samples, time.Since(started), busyBefore, cpuBusy(time.Second))
 	return nil
 }
 
@@ -264,7 +263,7 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 
 // printReport prints the machine, the versions, every sample and the medians with their ratios,
 // as Markdown.
-func printReport(w io.Writer, cfg config, bins map[string]string, commit string, cmdlines []string, samples []sample, elapsed time.Duration, busyBefore, busyAfter float64) {
+func printReport(w io.Writer, cfg config, bins map[string]string, commit string, cmdlines, loads []string, samples []sample, elapsed time.Duration, busyBefore, busyAfter float64) {
 	fmt.Fprintf(w, "\n## Machine\n\n")
 	fmt.Fprintf(w, "- CPUs: %d (`nproc`), %s\n", runtime.NumCPU(), cpuModel())
 	fmt.Fprintf(w, "- kernel: %s\n", kernel())
@@ -293,7 +292,7 @@ func printReport(w io.Writer, cfg config, bins map[string]string, commit string,
 	fmt.Fprintf(w, "\n## Median of %d rounds, ratio ours/etcd\n\n", cfg.rounds)
 	fmt.Fprintf(w, "| load | etcd req/s | ours req/s | **throughput ours/etcd** | etcd p50 ms | ours p50 ms | p50 ours/etcd | etcd p99 ms | ours p99 ms | p99 ours/etcd |\n")
 	fmt.Fprintf(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
-	for _, l := range []string{"put", "get"} {
+	for _, l := range loads {
 		med := func(target string, f func(result) float64) float64 {
 			var xs []float64
 			for _, s := range samples {
@@ -317,7 +316,7 @@ func printReport(w io.Writer, cfg config, bins map[string]string, commit string,
 	fmt.Fprintf(w, "\n## CPU per request, median of %d rounds\n\n", cfg.rounds)
 	fmt.Fprintf(w, "| load | etcd server CPU µs/req | ours server CPU µs/req | server CPU ours/etcd | etcd tool CPU µs/req | ours tool CPU µs/req | CPUs busy, etcd | CPUs busy, ours |\n")
 	fmt.Fprintf(w, "|---|---:|---:|---:|---:|---:|---:|---:|\n")
-	for _, l := range []string{"put", "get"} {
+	for _, l := range loads {
 		med := func(target string, f func(sample) float64) float64 {
 			var xs []float64
 			for _, s := range samples {
@@ -336,10 +335,12 @@ func printReport(w io.Writer, cfg config, bins map[string]string, commit string,
 	}
 	fmt.Fprintf(w, "\nserver CPU: user + system time of every server process during the load (/proc/PID/stat, 10 ms ticks);\n"+
 		"tool CPU: the benchmark tool's; CPUs busy: both together over the load's wall time and all %d CPUs.\n", runtime.NumCPU())
+	fmt.Fprintf(w, "\nget: --consistency l, a linearizable Range (etcd: a ReadIndex round first); get-s: --consistency s,\n"+
+		"a serializable Range, from the member's local store on both sides.\n")
 	if cfg.serverPkg == chapters["03"].pkg {
-		fmt.Fprintf(w, "\nThe gets compare different guarantees: chapter 03 serves a Range from the member's local store,\n"+
-			"without ReadIndex (not linearizable across members: chapter 04 adds it), while etcd's\n"+
-			"--consistency l does a ReadIndex through the leader first.\n")
+		fmt.Fprintf(w, "\nThe get line compares different guarantees: chapter 03 serves every Range from the member's local\n"+
+			"store, without ReadIndex (not linearizable across members: chapter 04 adds it), while etcd's\n"+
+			"--consistency l does a ReadIndex through the leader first. get-s is the like-for-like read.\n")
 	}
 }
 
