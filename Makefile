@@ -1,7 +1,7 @@
 # etcdwalk: `make run` starts the newest chapter's server, `make test` checks everything CI checks.
 # Tools are pinned in tools/go.mod (`tool` directives) and built into .bin/.
 
-NEWEST  := chapters/03-propose-wait
+NEWEST  := chapters/04-linearizable-read
 GO      ?= go
 BIN     := $(CURDIR)/.bin
 TOOLS   := $(BIN)/buf $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc $(BIN)/staticcheck $(BIN)/workshopcheck
