@@ -14,6 +14,7 @@ import (
 	etcderr "etcdwalk/chapters/02-kvserver/etcdserver/errors"
 
 	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 )
 
@@ -155,4 +156,25 @@ func TestClusterStopFailsWaitingReads(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("a read waiting on a stopped member never returned")
 	}
+}
+
+// A follower cut off long enough stops believing in its leader. A read that asks for a leader
+// (clientv3.WithRequireLeader's metadata) then fails at once with etcd's "no leader", from the
+// gRPC interceptor; one that does not waits for its ReadIndex and times out, as above.
+func TestClusterNoLeaderRefusesRequireLeaderReads(t *testing.T) {
+	c := newTestCluster(t, 3, time.Second)
+	lead := c.leader(t)
+	f := c.followers(lead)[0]
+	kv := pb.NewKVClient(servetest.Dial(t, v3rpc.Server(f, false, nil)))
+	c.net.Isolate(f.ID())
+	require.Eventually(t, func() bool { return f.Lead() == 0 }, 10*time.Second, time.Millisecond,
+		"an isolated follower gives up on its leader after an election timeout")
+
+	ctx := metadata.AppendToOutgoingContext(ctxT(t), rpctypes.MetadataRequireLeaderKey, rpctypes.MetadataHasLeader)
+	start := time.Now()
+	_, err := kv.Range(ctx, &pb.RangeRequest{Key: []byte("k")})
+	want := status.Convert(rpctypes.ErrGRPCNoLeader)
+	require.Equal(t, want.Code(), status.Code(err), "etcd's code for no leader")
+	require.Equal(t, want.Message(), status.Convert(err).Message(), "etcd's message for no leader")
+	require.Less(t, time.Since(start), time.Second, "refused at once, not after the request timeout")
 }

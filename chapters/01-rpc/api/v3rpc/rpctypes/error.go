@@ -42,3 +42,10 @@ var (
 	ErrGRPCCanceled                   = status.Error(codes.Canceled, "etcdserver: request canceled")
 	ErrGRPCDeadlineExceeded           = status.Error(codes.DeadlineExceeded, "etcdserver: context deadline exceeded")
 )
+
+// The gRPC metadata by which a client asks that a request fail at once when the member knows no
+// leader (clientv3.WithRequireLeader puts it on its calls): etcd's rpctypes/metadatafields.go.
+const (
+	MetadataRequireLeaderKey = "hasleader"
+	MetadataHasLeader        = "true"
+)

@@ -16,7 +16,11 @@
 // 01's server and this one refuse the same requests. checkIntervals is this chapter's: unlike
 // chapter 01's first version, it follows nested txns, as etcd's does.
 //
+// interceptor.go has the "no leader" check of etcd's interceptor.go, for the members that run raft
+// (a ServerView that is also a Leaderer): a request with the "hasleader" metadata fails at once
+// with "etcdserver: no leader" while the member knows no leader.
+//
 // Left out: the Watch, Lease and Auth services, the other Maintenance and Cluster methods, auth
-// checks, and etcd's interceptors (metrics, request logging, the learner and "no leader" checks).
+// checks, and etcd's other interceptors (metrics, request logging, the learner check).
 // An AlarmRequest with an action etcd does not know is refused (etcd v3.6.16 crashes on it).
 package v3rpc

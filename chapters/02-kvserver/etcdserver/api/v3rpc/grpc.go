@@ -58,6 +58,9 @@ func Server(s ServerView, trace bool, lg *slog.Logger, opts ...grpc.ServerOption
 		grpc.MaxRecvMsgSize(l.MaxRecvMsgSize()),
 		grpc.ForceServerCodecV2(newCodec(l.MaxTxnOps)),
 	}, opts...)
+	if l, ok := s.(Leaderer); ok {
+		opts = append(opts, grpc.ChainUnaryInterceptor(requireLeader(l)))
+	}
 	if trace {
 		opts = append(opts, grpc.ChainUnaryInterceptor(traceutil.UnaryServerInterceptor(lg)))
 	}
