@@ -9,11 +9,11 @@ import (
 
 	pb "etcdwalk/chapters/01-rpc/api/etcdserverpb"
 	"etcdwalk/chapters/01-rpc/etcdserver/api/membership"
+	"etcdwalk/chapters/03-propose-wait/pkg/clustertest"
 	"etcdwalk/chapters/03-propose-wait/pkg/wait"
 	"etcdwalk/chapters/03-propose-wait/transport"
 
 	"github.com/stretchr/testify/require"
-	"go.etcd.io/raft/v3"
 	"go.uber.org/goleak"
 )
 
@@ -71,10 +71,7 @@ func (c *testCluster) add(s *EtcdServer) {
 func newTestCluster(t *testing.T, n int, tweak func(*ServerConfig)) *testCluster {
 	t.Helper()
 	c := &testCluster{net: transport.NewNetwork()}
-	var members []membership.Member
-	for i := range n {
-		members = append(members, testMember(fmt.Sprintf("m%d", i+1), fmt.Sprintf("http://127.0.0.1:%d", 40000+i)))
-	}
+	members := clustertest.Members(n, 40000)
 	for _, m := range members {
 		cfg := ServerConfig{Name: m.Name, DataDir: t.TempDir(), Members: members, TickMs: 10, ElectionTicks: 10, RequestTimeout: time.Second}
 		if tweak != nil {
@@ -86,51 +83,21 @@ func newTestCluster(t *testing.T, n int, tweak func(*ServerConfig)) *testCluster
 		c.add(s)
 		c.logs = append(c.logs, log)
 	}
-	for _, s := range c.members {
-		s.Start()
-	}
-	t.Cleanup(func() {
-		for _, s := range c.members {
-			c.net.Leave(s.ID())
-			require.NoError(t, s.Stop())
-		}
-	})
+	clustertest.Start(t, c.net, c.members)
 	return c
 }
 
-// leader waits until every member in group agrees on a leader among them, and returns it.
+// leader waits until every member in group (default: all) agrees on a leader among them.
 func (c *testCluster) leader(t *testing.T, group ...*EtcdServer) *EtcdServer {
 	t.Helper()
 	if len(group) == 0 {
 		group = c.members
 	}
-	var lead *EtcdServer
-	require.Eventually(t, func() bool {
-		l := group[0].Lead()
-		for _, s := range group {
-			if s.Lead() != l || l == raft.None {
-				return false
-			}
-		}
-		for _, s := range group {
-			if s.ID() == l {
-				lead = s
-				return true
-			}
-		}
-		return false
-	}, 10*time.Second, 5*time.Millisecond, "the members should agree on a leader")
-	return lead
+	return clustertest.Leader(t, group)
 }
 
 func (c *testCluster) followers(lead *EtcdServer) []*EtcdServer {
-	var out []*EtcdServer
-	for _, s := range c.members {
-		if s != lead {
-			out = append(out, s)
-		}
-	}
-	return out
+	return clustertest.Followers(c.members, lead)
 }
 
 func ctxT(t *testing.T) context.Context {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	pb "etcdwalk/chapters/01-rpc/api/etcdserverpb"
+	"etcdwalk/chapters/03-propose-wait/pkg/clustertest"
 	"etcdwalk/chapters/03-propose-wait/pkg/lincheck"
 
 	"github.com/anishathalye/porcupine"
@@ -17,28 +18,9 @@ import (
 // faultSchedule is the order in which TestClusterLinearizableWritesUnderFaults breaks and heals
 // the network: one step per round of puts, the same in every run, so that every run (with or
 // without -race, on a fast or a slow machine) sees leaders cut off mid-request.
-var faultSchedule = []struct {
-	name  string
-	fault func(c *testCluster)
-}{
-	{"healthy", func(c *testCluster) {}},
-	{"leader isolated", func(c *testCluster) { c.net.Isolate(c.currentLeader().ID()) }},
-	{"healed", func(c *testCluster) { c.net.Heal() }},
-	{"a follower isolated", func(c *testCluster) { c.net.Isolate(c.followers(c.currentLeader())[0].ID()) }},
-	{"leader isolated too", func(c *testCluster) { c.net.Isolate(c.currentLeader().ID()) }},
-	{"healed", func(c *testCluster) { c.net.Heal() }},
-	{"leader isolated", func(c *testCluster) { c.net.Isolate(c.currentLeader().ID()) }},
-	{"healed", func(c *testCluster) { c.net.Heal() }},
-}
-
-// currentLeader is the member that believes it leads, or the first member if none does yet.
-func (c *testCluster) currentLeader() *EtcdServer {
-	for _, s := range c.members {
-		if s.IsLeader() {
-			return s
-		}
-	}
-	return c.members[0]
+var faultSchedule = []clustertest.Fault{
+	clustertest.Healthy, clustertest.IsolateLeader, clustertest.Heal, clustertest.IsolateFollower,
+	clustertest.IsolateLeader, clustertest.Heal, clustertest.IsolateLeader, clustertest.Heal,
 }
 
 // TestClusterLinearizableWritesUnderFaults records concurrent puts through every member while
@@ -58,7 +40,7 @@ func TestClusterLinearizableWritesUnderFaults(t *testing.T) {
 	const clients, putsPerStep = 4, 4
 	var history lincheck.History
 	for step, f := range faultSchedule {
-		f.fault(c)
+		clustertest.Apply(c.net, c.members, f)
 		var wg sync.WaitGroup
 		for cl := range clients {
 			wg.Go(func() {

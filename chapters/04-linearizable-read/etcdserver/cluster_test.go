@@ -2,17 +2,15 @@ package etcdserver
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
 	pb "etcdwalk/chapters/01-rpc/api/etcdserverpb"
-	"etcdwalk/chapters/01-rpc/etcdserver/api/membership"
 	"etcdwalk/chapters/03-propose-wait/etcdserver"
+	"etcdwalk/chapters/03-propose-wait/pkg/clustertest"
 	"etcdwalk/chapters/03-propose-wait/transport"
 
 	"github.com/stretchr/testify/require"
-	"go.etcd.io/raft/v3"
 	"go.uber.org/goleak"
 )
 
@@ -31,60 +29,21 @@ type testCluster struct {
 func newTestCluster(t *testing.T, n int, reqTimeout time.Duration) *testCluster {
 	t.Helper()
 	c := &testCluster{net: transport.NewNetwork()}
-	var members []membership.Member
-	for i := range n {
-		u := fmt.Sprintf("http://127.0.0.1:%d", 41000+i)
-		members = append(members, membership.Member{ID: membership.ComputeMemberID([]string{u}, "test"), Name: fmt.Sprintf("m%d", i+1), ClientURLs: []string{u}})
-	}
+	members := clustertest.Members(n, 41000)
 	for _, m := range members {
 		cfg := etcdserver.ServerConfig{Name: m.Name, DataDir: t.TempDir(), Members: members, TickMs: 10, ElectionTicks: 10, RequestTimeout: reqTimeout}
 		s, err := NewServer(cfg, c.net)
 		require.NoError(t, err)
 		c.members = append(c.members, s)
 	}
-	for _, s := range c.members {
-		s.Start()
-	}
-	t.Cleanup(func() {
-		for _, s := range c.members {
-			c.net.Leave(s.ID())
-			require.NoError(t, s.Stop())
-		}
-	})
+	clustertest.Start(t, c.net, c.members)
 	return c
 }
 
-// leader waits until the members of group (default: all) agree on a leader among them.
-func (c *testCluster) leader(t *testing.T, group ...*EtcdServer) *EtcdServer {
-	t.Helper()
-	if len(group) == 0 {
-		group = c.members
-	}
-	var lead *EtcdServer
-	require.Eventually(t, func() bool {
-		l := group[0].Lead()
-		lead = nil
-		for _, s := range group {
-			if s.Lead() != l || l == raft.None {
-				return false
-			}
-			if s.ID() == l {
-				lead = s
-			}
-		}
-		return lead != nil
-	}, 10*time.Second, time.Millisecond, "the members never agreed on a leader")
-	return lead
-}
+func (c *testCluster) leader(t *testing.T) *EtcdServer { return clustertest.Leader(t, c.members) }
 
 func (c *testCluster) followers(lead *EtcdServer) []*EtcdServer {
-	var out []*EtcdServer
-	for _, s := range c.members {
-		if s != lead {
-			out = append(out, s)
-		}
-	}
-	return out
+	return clustertest.Followers(c.members, lead)
 }
 
 // ctxT bounds one request of a test: a few request timeouts, so that a read that never returns

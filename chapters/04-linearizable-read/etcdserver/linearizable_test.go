@@ -8,37 +8,19 @@ import (
 	"time"
 
 	pb "etcdwalk/chapters/01-rpc/api/etcdserverpb"
+	"etcdwalk/chapters/03-propose-wait/pkg/clustertest"
 	"etcdwalk/chapters/03-propose-wait/pkg/lincheck"
 
 	"github.com/anishathalye/porcupine"
 	"github.com/stretchr/testify/require"
 )
 
-// currentLeader is the member that believes it leads, or the first member if none does yet.
-func (c *testCluster) currentLeader() *EtcdServer {
-	for _, s := range c.members {
-		if s.IsLeader() {
-			return s
-		}
-	}
-	return c.members[0]
-}
-
 // readFaults is the order in which TestClusterLinearizableReadsUnderFaults breaks and heals the
 // network, one step per round of operations, the same in every run. A cut-off follower is where
 // a read that skips ReadIndex goes stale; a cut-off leader is where a round meets a leader change.
-var readFaults = []struct {
-	name  string
-	fault func(c *testCluster)
-}{
-	{"healthy", func(c *testCluster) {}},
-	{"a follower isolated", func(c *testCluster) { c.net.Isolate(c.followers(c.currentLeader())[0].ID()) }},
-	{"healed", func(c *testCluster) { c.net.Heal() }},
-	{"leader isolated", func(c *testCluster) { c.net.Isolate(c.currentLeader().ID()) }},
-	{"healed", func(c *testCluster) { c.net.Heal() }},
-	{"the other follower isolated", func(c *testCluster) { c.net.Isolate(c.followers(c.currentLeader())[1].ID()) }},
-	{"leader isolated too", func(c *testCluster) { c.net.Isolate(c.currentLeader().ID()) }},
-	{"healed", func(c *testCluster) { c.net.Heal() }},
+var readFaults = []clustertest.Fault{
+	clustertest.Healthy, clustertest.IsolateFollower, clustertest.Heal, clustertest.IsolateLeader,
+	clustertest.Heal, clustertest.IsolateFollower2, clustertest.IsolateLeader, clustertest.Heal,
 }
 
 // TestClusterLinearizableReadsUnderFaults records concurrent puts and linearizable gets through
@@ -77,7 +59,7 @@ func recordUnderFaults(t *testing.T, serializable bool) *lincheck.History {
 	const clients, opsPerStep = 6, 6
 	history := &lincheck.History{}
 	for step, f := range readFaults {
-		f.fault(c)
+		clustertest.Apply(c.net, c.members, f)
 		var wg sync.WaitGroup
 		for cl := range clients {
 			wg.Go(func() {
