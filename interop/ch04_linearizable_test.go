@@ -90,17 +90,20 @@ func TestChapter04Linearizable(t *testing.T) {
 // runLinLoad runs the concurrent load on keys under prefix and returns its history. Client c
 // sends its k-th request to member (c+k) mod 3; half of the requests are puts of a value no other
 // put writes (half of those with prev_kv, which porcupine checks too), half gets, serializable
-// or not. Every request must succeed: the cluster is healthy.
+// or not. The cluster is healthy, so nearly every request succeeds; one that fails (a leader
+// change on a starved machine) is kept in the history with an unknown outcome, which the check
+// allows for, and logged.
 func runLinLoad(t *testing.T, members []*clientv3.Client, prefix string, serializable bool) *lincheck.History {
 	t.Helper()
 	var h lincheck.History
 	var wg sync.WaitGroup
-	errs := make([]error, linLoadClients)
+	var mu sync.Mutex
+	var failures []string
 	end := time.Now().Add(linLoadFor)
 	for c := range linLoadClients {
 		wg.Go(func() {
 			r := rand.New(rand.NewPCG(uint64(c), 0x6c696e))
-			for k := 0; time.Now().Before(end) && errs[c] == nil; k++ {
+			for k := 0; time.Now().Before(end); k++ {
 				m := (c + k) % len(members)
 				op := lincheck.Op{Key: fmt.Sprintf("%s%d", prefix, r.IntN(linLoadKeys))}
 				if r.IntN(2) == 0 {
@@ -108,19 +111,21 @@ func runLinLoad(t *testing.T, members []*clientv3.Client, prefix string, seriali
 				}
 				_, err := h.Do(c, op, func() (lincheck.Result, error) { return doLinOp(members[m], op, serializable) })
 				if err != nil {
-					errs[c] = fmt.Errorf("client %d, request %d (%+v) through member %d: %w", c, k, op, m+1, err)
+					mu.Lock()
+					failures = append(failures, fmt.Sprintf("client %d, request %d (%+v) through member %d: %v", c, k, op, m+1, err))
+					mu.Unlock()
 				}
 			}
 		})
 	}
 	wg.Wait()
-	for _, err := range errs {
-		require.NoError(t, err, "every request to a healthy cluster should succeed")
+	puts, failedPuts, gets, failedGets := h.Counts()
+	t.Logf("%d clients, %v: %d puts (%d failed), %d gets (%d failed) (serializable: %v)", linLoadClients, linLoadFor, puts, failedPuts, gets, failedGets, serializable)
+	if len(failures) > 0 {
+		t.Logf("failed requests (their outcome is unknown to the check): %v", firstFew(failures))
 	}
-	puts, _, gets, _ := h.Counts()
-	t.Logf("%d clients, %v: %d puts, %d gets (serializable: %v)", linLoadClients, linLoadFor, puts, gets, serializable)
-	require.Positive(t, puts, "the load should have put something")
-	require.Positive(t, gets, "the load should have read something")
+	require.Greater(t, puts, 2*failedPuts, "most puts to a healthy cluster should succeed: %v", firstFew(failures))
+	require.Greater(t, gets, 2*failedGets, "most gets from a healthy cluster should succeed: %v", firstFew(failures))
 	return &h
 }
 
@@ -164,22 +169,33 @@ func checkLinearizable(t *testing.T, h *lincheck.History) porcupine.CheckResult 
 	return res
 }
 
-// runLinProbes sends linProbes pairs, one at a time: a put of key=i through member i mod 3, then
-// a get of key through member i+1 mod 3. It returns the gets that did not see the put just
-// acknowledged, as "probe i: got VALUE".
+// runLinProbes sends linProbes pairs, one at a time: a put of a fresh key through member i mod 3,
+// then a get of that key through member i+1 mod 3. It returns the gets that did not see the put
+// just acknowledged, as "probe i: got VALUE". A pair whose put or get fails (a leader change on a
+// starved machine) proves nothing and is skipped; most must succeed.
 func runLinProbes(t *testing.T, members []*clientv3.Client, key string, serializable bool) []string {
 	t.Helper()
-	var stale []string
+	var stale, failed []string
 	for i := range linProbes {
-		want := fmt.Sprint(i)
-		_, err := doLinOp(members[i%len(members)], lincheck.Op{Put: true, Key: key, Value: want}, false)
-		require.NoError(t, err, "probe %d: put %s=%s through member %d", i, key, want, i%len(members)+1)
-		got, err := doLinOp(members[(i+1)%len(members)], lincheck.Op{Key: key}, serializable)
-		require.NoError(t, err, "probe %d: get %s through member %d", i, key, (i+1)%len(members)+1)
+		k, want := fmt.Sprintf("%s/%d", key, i), fmt.Sprint(i)
+		_, err := doLinOp(members[i%len(members)], lincheck.Op{Put: true, Key: k, Value: want}, false)
+		if err != nil {
+			failed = append(failed, fmt.Sprintf("probe %d: put %s through member %d: %v", i, k, i%len(members)+1, err))
+			continue
+		}
+		got, err := doLinOp(members[(i+1)%len(members)], lincheck.Op{Key: k}, serializable)
+		if err != nil {
+			failed = append(failed, fmt.Sprintf("probe %d: get %s through member %d: %v", i, k, (i+1)%len(members)+1, err))
+			continue
+		}
 		if got.Value != want {
 			stale = append(stale, fmt.Sprintf("probe %d: got %q", i, got.Value))
 		}
 	}
+	if len(failed) > 0 {
+		t.Logf("%d of %d probes failed and were skipped: %v", len(failed), linProbes, firstFew(failed))
+	}
+	require.Less(t, 2*len(failed), linProbes, "most probes on a healthy cluster should succeed: %v", firstFew(failed))
 	return stale
 }
 

@@ -98,6 +98,17 @@ tool (
 	go.etcd.io/etcd/v3/tools/benchmark
 )
 
+require (
+	etcdwalk/chapters/03-propose-wait v0.0.0
+	github.com/anishathalye/porcupine v1.3.1
+)
+
+replace (
+	etcdwalk/chapters/01-rpc => ../chapters/01-rpc
+	etcdwalk/chapters/02-kvserver => ../chapters/02-kvserver
+	etcdwalk/chapters/03-propose-wait => ../chapters/03-propose-wait
+)
+
 // etcd's server depends on github.com/grpc-ecosystem/go-grpc-middleware v1.3.0, which requires the
 // 2020 monolithic google.golang.org/genproto. In the go.work workspace that old module is in the
 // build list next to the split genproto/googleapis/{api,rpc} modules, and both provide the same
