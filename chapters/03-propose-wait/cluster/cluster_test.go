@@ -54,7 +54,7 @@ func freeURLs(t *testing.T, n int) []string {
 
 // The cluster runs and serves whatever NewMember builds, each with its own configuration and the
 // whole membership: the seam chapter 04 plugs its ReadIndex server into.
-func TestStartRunsTheMembersNewMemberBuilds(t *testing.T) {
+func TestClusterStartRunsTheMembersNewMemberBuilds(t *testing.T) {
 	urls := freeURLs(t, 3)
 	var built []*wrapped
 	newMember := func(cfg etcdserver.ServerConfig, net transport.Joiner) (*wrapped, error) {

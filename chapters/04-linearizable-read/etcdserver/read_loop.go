@@ -3,7 +3,6 @@
 package etcdserver
 
 import (
-	"bytes"
 	"encoding/binary"
 	"time"
 
@@ -17,7 +16,6 @@ import (
 // has applied up to it, and releases every read of the round at once. Workshop exercise "ReadLoop".
 func (s *EtcdServer) linearizableReadLoop() {
 	for {
-		requestID := s.reqIDGen.Next()
 		// Taken before the round, so that a leader change during it is noticed.
 		leaderChanged := s.r.LeaderChangedNotify()
 		select {
@@ -35,7 +33,7 @@ func (s *EtcdServer) linearizableReadLoop() {
 		s.readMu.Unlock()
 		s.rounds.Add(1)
 
-		confirmedIndex, err := s.requestCurrentIndex(leaderChanged, requestID)
+		confirmedIndex, err := s.requestCurrentIndex(leaderChanged)
 		if isStopped(err) {
 			return
 		}
@@ -58,15 +56,23 @@ func (s *EtcdServer) linearizableReadLoop() {
 	}
 }
 
-// requestCurrentIndex sends a ReadIndex tagged with requestID and waits for the ReadState that
-// answers it (etcd's requestCurrentIndex). A ReadState with another tag answers a round that gave
-// up earlier: its index may be older than this round's writes, so it is skipped. raft drops a
-// ReadIndex silently when it cannot serve it, so the request is sent again every
-// readIndexRetryTime, and right away when a new leader commits its first entry (a leader serves
-// ReadIndex only from then on). It fails with ErrLeaderChanged if the leader changes, and with
-// ErrTimeout after the request timeout.
-func (s *EtcdServer) requestCurrentIndex(leaderChanged <-chan struct{}, requestID uint64) (uint64, error) {
-	if err := s.sendReadIndex(requestID); err != nil {
+// requestCurrentIndex sends a ReadIndex tagged with a fresh request ID and waits for the
+// ReadState that answers it (etcd's requestCurrentIndex). raft drops a ReadIndex it cannot serve
+// without a word, so the request is sent again every readIndexRetryTime, and right away when a new
+// leader commits its first entry (a leader serves ReadIndex only from then on); every send has an
+// ID of its own, and an answer to any of them will do, since each was sent after the round began.
+// A ReadState with an ID of no send of this round answers a round that gave up earlier: its index
+// may be older than this round's reads, so it is skipped. The round fails with ErrLeaderChanged
+// if the leader changes, even when a ReadState has come at the same moment, and with ErrTimeout
+// after the request timeout.
+func (s *EtcdServer) requestCurrentIndex(leaderChanged <-chan struct{}) (uint64, error) {
+	sent := map[uint64]bool{}
+	send := func() error {
+		id := s.reqIDGen.Next()
+		sent[id] = true
+		return s.sendReadIndex(id)
+	}
+	if err := send(); err != nil {
 		return 0, err
 	}
 	errorTimer := time.NewTimer(s.reqTimeout)
@@ -74,33 +80,38 @@ func (s *EtcdServer) requestCurrentIndex(leaderChanged <-chan struct{}, requestI
 	retryTimer := time.NewTimer(readIndexRetryTime)
 	defer retryTimer.Stop()
 	firstCommitInTerm := s.r.FirstCommitInTermNotify()
-	want := requestIDBytes(requestID)
 
 	for {
 		select {
 		case rs := <-s.r.ReadStates():
-			if bytes.Equal(rs.RequestCtx, want) {
+			// When both are ready, select picks either: a leader change must win, for the read
+			// index may come from the leader that is gone.
+			select {
+			case <-leaderChanged:
+				return 0, etcderr.ErrLeaderChanged
+			default:
+			}
+			var id uint64
+			if len(rs.RequestCtx) == 8 {
+				id = binary.BigEndian.Uint64(rs.RequestCtx)
+			}
+			if sent[id] {
 				return rs.Index, nil
 			}
-			var got uint64
-			if len(rs.RequestCtx) == 8 {
-				got = binary.BigEndian.Uint64(rs.RequestCtx)
-			}
 			s.lg.Warn("ignored out-of-date read index response; local node read indexes queueing up and waiting to be in sync with leader",
-				"sent-request-id", requestID, "received-request-id", got)
+				"received-request-id", id)
 		case <-leaderChanged:
 			return 0, etcderr.ErrLeaderChanged
 		case <-firstCommitInTerm:
 			firstCommitInTerm = s.r.FirstCommitInTermNotify()
 			s.lg.Info("first commit in current term: resending ReadIndex request")
-			if err := s.sendReadIndex(requestID); err != nil {
+			if err := send(); err != nil {
 				return 0, err
 			}
 			retryTimer.Reset(readIndexRetryTime)
 		case <-retryTimer.C:
-			s.lg.Warn("waiting for ReadIndex response took too long, retrying",
-				"sent-request-id", requestID, "retry-timeout", readIndexRetryTime)
-			if err := s.sendReadIndex(requestID); err != nil {
+			s.lg.Warn("waiting for ReadIndex response took too long, retrying", "retry-timeout", readIndexRetryTime)
+			if err := send(); err != nil {
 				return 0, err
 			}
 			retryTimer.Reset(readIndexRetryTime)

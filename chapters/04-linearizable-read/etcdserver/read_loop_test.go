@@ -31,13 +31,24 @@ type scriptedRaft struct {
 	firstCommit   *notify.Notifier
 	stop          chan struct{}
 	stopOnce      sync.Once
+	// While held is set, the loop waits inside ReadIndex, after its tag is sent, until the test
+	// sends on gate.
+	held atomic.Bool
+	gate chan struct{}
 }
 
 // halt stops the member.
 func (r *scriptedRaft) halt() { r.stopOnce.Do(func() { close(r.stop) }) }
 
 func (r *scriptedRaft) ReadIndex(_ context.Context, rctx []byte) error {
+	held := r.held.Load()
 	r.sent <- rctx
+	if held {
+		select {
+		case <-r.gate:
+		case <-r.stop:
+		}
+	}
 	return nil
 }
 func (r *scriptedRaft) ReadStates() <-chan raft.ReadState        { return r.states }
@@ -84,7 +95,7 @@ func newLoop(t *testing.T, reqTimeout time.Duration) (*EtcdServer, *scriptedRaft
 	r := &scriptedRaft{
 		sent: make(chan []byte, 100), states: make(chan raft.ReadState, 1),
 		applyWait: wait.NewTimeList(), leaderChanged: notify.NewNotifier(), firstCommit: notify.NewNotifier(),
-		stop: make(chan struct{}),
+		stop: make(chan struct{}), gate: make(chan struct{}),
 	}
 	s := &EtcdServer{}
 	s.init(r, slog.New(slog.NewTextHandler(io.Discard, nil)), reqTimeout, 1)
@@ -140,17 +151,20 @@ func TestReadLoopServesOnlyAfterApplyWait(t *testing.T) {
 	require.NoError(t, done(t, errc), "once index 9 is applied the read is served")
 }
 
-// A ReadState answers the ReadIndex that carries the same tag. One with another tag answers a
-// round given up on: its index may predate this round's writes.
+// A ReadState answers the ReadIndex that carries the same tag. One with the tag of an earlier
+// round answers a round given up on, or already served: its index may predate this round's reads.
 func TestReadLoopMatchesReadStatesByID(t *testing.T) {
 	s, r := newLoop(t, 5*time.Second)
-	r.apply(3)
 	errc := read(s, ctxT(t))
+	old := r.nextTag(t)
+	r.states <- raft.ReadState{Index: 3, RequestCtx: old}
+	r.apply(3)
+	require.NoError(t, done(t, errc))
+
+	errc = read(s, ctxT(t))
 	tag := r.nextTag(t)
-	other := append([]byte(nil), tag...)
-	other[7]++
-	r.states <- raft.ReadState{Index: 3, RequestCtx: other}
-	waiting(t, "on a ReadState with another request's ID: match the answer by its RequestCtx, not by its index", errc)
+	r.states <- raft.ReadState{Index: 3, RequestCtx: old}
+	waiting(t, "on a ReadState with an earlier round's ID: match the answer by its RequestCtx, not by its index", errc)
 	r.states <- raft.ReadState{Index: 7, RequestCtx: tag}
 	r.apply(7)
 	require.NoError(t, done(t, errc))
@@ -190,16 +204,30 @@ func TestReadLoopBatchesReadsArrivingDuringARound(t *testing.T) {
 	require.Equal(t, uint64(2), s.ReadIndexRounds(), "1+%d reads, two rounds", later)
 }
 
-// raft drops a ReadIndex it cannot serve without a word: the loop sends the same request again
-// every readIndexRetryTime, and fails the round with ErrTimeout at the request timeout.
+// raft drops a ReadIndex it cannot serve without a word: the loop sends it again every
+// readIndexRetryTime, each time with an ID of its own, and fails the round with ErrTimeout at the
+// request timeout.
 func TestReadLoopRetriesUntilTheRequestTimeout(t *testing.T) {
 	s, r := newLoop(t, 1200*time.Millisecond)
 	start := time.Now()
 	errc := read(s, context.Background())
 	tag := r.nextTag(t)
-	require.Equal(t, tag, r.nextTag(t, "raft may have dropped it: ask again every readIndexRetryTime"), "the retry asks again with the same ID")
+	require.NotEqual(t, tag, r.nextTag(t, "raft may have dropped it: ask again every readIndexRetryTime"),
+		"every resend has an ID of its own (etcd v3.6.9 on: etcd-io/etcd#20418, #21417)")
 	require.ErrorIs(t, done(t, errc), etcderr.ErrTimeout)
 	require.GreaterOrEqual(t, time.Since(start), 1200*time.Millisecond, "the round gives up at the request timeout, not before")
+}
+
+// Every send of a round went out after the round began, so the answer to any of them will do,
+// the first one's included, once it has been sent again.
+func TestReadLoopAcceptsAnAnswerToAnySendOfTheRound(t *testing.T) {
+	s, r := newLoop(t, 5*time.Second)
+	errc := read(s, ctxT(t))
+	first := r.nextTag(t)
+	r.nextTag(t, "ask again every readIndexRetryTime")
+	r.states <- raft.ReadState{Index: 4, RequestCtx: first}
+	r.apply(4)
+	require.NoError(t, done(t, errc, "the answer to the round's first send is an answer to the round"))
 }
 
 // A new leader serves ReadIndex only once it has committed an entry of its term: when that
@@ -207,14 +235,39 @@ func TestReadLoopRetriesUntilTheRequestTimeout(t *testing.T) {
 func TestReadLoopResendsOnFirstCommitInTerm(t *testing.T) {
 	s, r := newLoop(t, 5*time.Second)
 	errc := read(s, ctxT(t))
-	tag := r.nextTag(t)
+	r.nextTag(t)
 	start := time.Now()
 	r.firstCommit.Notify()
-	require.Equal(t, tag, r.nextTag(t, "ask again when the new leader commits its first entry"))
+	tag := r.nextTag(t, "ask again when the new leader commits its first entry")
 	require.Less(t, time.Since(start), readIndexRetryTime, "the resend follows the first commit, not the retry timer")
 	r.states <- raft.ReadState{Index: 1, RequestCtx: tag}
 	r.apply(1)
 	require.NoError(t, done(t, errc))
+}
+
+// When a ReadState and a leader change are both there, the leader change wins: the read index
+// may come from the leader that is gone. The loop is held inside a resend while both arrive, so
+// that both are ready when it next waits; select alone would take either, so the test does it
+// many times.
+func TestReadLoopLeaderChangeWinsOverAReadState(t *testing.T) {
+	s, r := newLoop(t, 5*time.Second)
+	for i := range 30 {
+		errc := read(s, ctxT(t))
+		tag := r.nextTag(t)
+		r.held.Store(true)
+		r.firstCommit.Notify() // the loop resends, and waits at the gate
+		r.nextTag(t, "ask again when the new leader commits its first entry")
+		r.states <- raft.ReadState{Index: 1, RequestCtx: tag}
+		r.leaderChanged.Notify()
+		r.held.Store(false)
+		r.gate <- struct{}{}
+		require.ErrorIs(t, done(t, errc), etcderr.ErrLeaderChanged,
+			"attempt %d: a ReadState came with a leader change, and was taken: check for a leader change again when a ReadState comes", i+1)
+		select {
+		case <-r.states: // not taken
+		default:
+		}
+	}
 }
 
 // A leader change fails the whole round with ErrLeaderChanged, which clients retry; the next read

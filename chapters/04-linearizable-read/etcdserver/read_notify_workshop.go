@@ -1,6 +1,6 @@
 //go:build workshop_04 || workshop_readnotify
 
-//etcdwalk:exercise name=ReadNotify tag=workshop_readnotify tests=^Test(Cluster|Read)
+//etcdwalk:exercise name=ReadNotify tag=workshop_readnotify tests=^Test(Cluster|Read) skip=^TestCluster(SerializableReadsAreNotLinearizable|NoLeaderRefusesRequireLeaderReads)$
 
 package etcdserver
 
