@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	pb "etcdwalk/chapters/01-rpc/api/etcdserverpb"
+	"etcdwalk/chapters/01-rpc/pkg/traceutil"
 	irpb "etcdwalk/chapters/03-propose-wait/api/etcdserverpb"
 
 	"github.com/stretchr/testify/require"
@@ -218,17 +220,18 @@ func TestClusterReadNotifyGuardsLinearizableReads(t *testing.T) {
 	serRange := &pb.RangeRequest{Key: []byte("k"), Serializable: true}
 	readTxn := &pb.TxnRequest{Success: []*pb.RequestOp{{Request: &pb.RequestOp_RequestRange{RequestRange: rng}}}}
 	serTxn := &pb.TxnRequest{Success: []*pb.RequestOp{{Request: &pb.RequestOp_RequestRange{RequestRange: serRange}}}}
+	traced := ctxT(t) // each case's context, with a trace of its own
 	tests := []struct {
 		name    string
 		do      func() error
 		guarded bool
 	}{
-		{"linearizable range", func() error { _, err := s.Range(ctxT(t), rng); return err }, true},
-		{"serializable range", func() error { _, err := s.Range(ctxT(t), serRange); return err }, false},
-		{"read-only txn", func() error { _, err := s.Txn(ctxT(t), readTxn); return err }, true},
-		{"serializable read-only txn", func() error { _, err := s.Txn(ctxT(t), serTxn); return err }, false},
+		{"linearizable range", func() error { _, err := s.Range(traced, rng); return err }, true},
+		{"serializable range", func() error { _, err := s.Range(traced, serRange); return err }, false},
+		{"read-only txn", func() error { _, err := s.Txn(traced, readTxn); return err }, true},
+		{"serializable read-only txn", func() error { _, err := s.Txn(traced, serTxn); return err }, false},
 		{"put", func() error {
-			_, err := s.Put(ctxT(t), &pb.PutRequest{Key: []byte("k"), Value: []byte("v")})
+			_, err := s.Put(traced, &pb.PutRequest{Key: []byte("k"), Value: []byte("v")})
 			return err
 		}, false},
 	}
@@ -237,7 +240,11 @@ func TestClusterReadNotifyGuardsLinearizableReads(t *testing.T) {
 			mu.Lock()
 			calls, fail = 0, false
 			mu.Unlock()
+			trace := traceutil.New("test")
+			traced = traceutil.WithTrace(ctxT(t), trace)
 			require.NoError(t, tt.do())
+			require.Equal(t, tt.guarded, strings.Contains(trace.String(), "agreement among raft nodes before linearized reading"),
+				"a guarded read's trace shows its wait as etcd's does, and only a guarded read's:\n%s", trace)
 			mu.Lock()
 			require.Equal(t, map[bool]int{true: 1, false: 0}[tt.guarded], calls, "how often the barrier ran")
 			fail = true

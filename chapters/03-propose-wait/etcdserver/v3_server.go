@@ -47,6 +47,7 @@ func (s *EtcdServer) Txn(ctx context.Context, r *pb.TxnRequest) (*pb.TxnResponse
 			if err := s.readNotify(ctx); err != nil {
 				return nil, err
 			}
+			traceutil.Get(ctx).Step("agreement among raft nodes before linearized reading")
 		}
 		return txn.Txn(ctx, s.kv, r)
 	}
