@@ -211,6 +211,16 @@ func (s *EtcdServer) FirstCommitInTermNotify() <-chan struct{} {
 // readers (etcd's applyWait.Wait): then Rev covers every write up to index.
 func (s *EtcdServer) ApplyWait(index uint64) <-chan struct{} { return s.applyWait.Wait(index) }
 
+// LinearizableReadNotify waits for the read barrier given with WithLinearizableReadNotify, if any
+// (etcd's EtcdServer.LinearizableReadNotify): what a linearizable MemberList passes before it
+// answers. Without a barrier it returns at once.
+func (s *EtcdServer) LinearizableReadNotify(ctx context.Context) error {
+	if s.readNotify == nil {
+		return nil
+	}
+	return s.readNotify(ctx)
+}
+
 // ReadIndex asks raft for the index a linearizable read must wait for, tagged with rctx (raft's
 // Node.ReadIndex). The answer comes later on ReadStates, with the same RequestCtx, once the leader
 // has confirmed with a quorum that it still leads; a member that knows no leader drops the

@@ -32,7 +32,8 @@ func TestClusterPartitionedFollowerRefusesStaleRead(t *testing.T) {
 
 	c.net.Isolate(f.ID())
 	put(t, lead, "k", "new") // the other two are a majority
-	kv := pb.NewKVClient(servetest.Dial(t, v3rpc.Server(f, false, nil)))
+	conn := servetest.Dial(t, v3rpc.Server(f, false, nil))
+	kv, cluster := pb.NewKVClient(conn), pb.NewClusterClient(conn)
 
 	rng := &pb.RangeRequest{Key: []byte("k")}
 	readTxn := &pb.TxnRequest{Success: []*pb.RequestOp{{Request: &pb.RequestOp_RequestRange{RequestRange: rng}}}}
@@ -44,6 +45,10 @@ func TestClusterPartitionedFollowerRefusesStaleRead(t *testing.T) {
 		{"EtcdServer.Range", func(ctx context.Context) error { _, err := f.Range(ctx, rng); return err }, false},
 		{"EtcdServer.Txn, read-only", func(ctx context.Context) error { _, err := f.Txn(ctx, readTxn); return err }, false},
 		{"gRPC KV.Range", func(ctx context.Context) error { _, err := kv.Range(ctx, rng); return err }, true},
+		{"gRPC Cluster.MemberList, linearizable (etcdctl's default)", func(ctx context.Context) error {
+			_, err := cluster.MemberList(ctx, &pb.MemberListRequest{Linearizable: true})
+			return err
+		}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -64,6 +69,8 @@ func TestClusterPartitionedFollowerRefusesStaleRead(t *testing.T) {
 	v, err := get(ctxT(t), f, "k", true)
 	require.NoError(t, err)
 	require.Equal(t, "old", v, "a serializable read is served from the follower's own store: stale while it is cut off")
+	_, err = cluster.MemberList(ctxT(t), &pb.MemberListRequest{})
+	require.NoError(t, err, "a serializable member list is answered by the follower alone")
 
 	c.net.Heal()
 	require.Eventually(t, func() bool {

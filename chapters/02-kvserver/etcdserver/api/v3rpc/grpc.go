@@ -81,7 +81,20 @@ type clusterServer struct {
 	s   ServerView
 }
 
-func (cs *clusterServer) MemberList(context.Context, *pb.MemberListRequest) (*pb.MemberListResponse, error) {
+// LinearizableReader is a member whose reads can wait until it has caught up with the leader
+// (chapter 04's ReadIndex; etcd's EtcdServer.LinearizableReadNotify).
+type LinearizableReader interface {
+	LinearizableReadNotify(ctx context.Context) error
+}
+
+func (cs *clusterServer) MemberList(ctx context.Context, r *pb.MemberListRequest) (*pb.MemberListResponse, error) {
+	// A linearizable member list (etcdctl's default, --consistency=l) waits for a read index first,
+	// as etcd's EtcdServer.MemberList does; a member without one answers from what it knows.
+	if lr, ok := cs.s.(LinearizableReader); ok && r.Linearizable {
+		if err := lr.LinearizableReadNotify(ctx); err != nil {
+			return nil, togRPCError(err)
+		}
+	}
 	// etcd's cluster service stamps no revision: membership is not part of the key space.
 	resp := &pb.MemberListResponse{Header: &pb.ResponseHeader{
 		ClusterId: cs.hdr.clusterID, MemberId: cs.hdr.memberID, RaftTerm: cs.s.Term(),
