@@ -35,6 +35,11 @@
 // served from the local store unless a read barrier is given (WithLinearizableReadNotify), so a
 // partitioned follower answers stale values: chapter 04's job.
 //
+// Seams for chapter 04's ReadIndex: the read barrier given at construction
+// (WithLinearizableReadNotify, also behind LinearizableReadNotify), ReadIndex and ReadStates (raft's
+// read index and its answers, etcd's raftNode.readStateC), ApplyWait, LeaderChangedNotify and
+// FirstCommitInTermNotify; seams_test.go tests each.
+//
 // Workshop exercises: ProposeWait (processInternalRaftRequestOnce) and ApplyTrigger
 // (applyEntryNormal); the wait registry itself is pkg/wait's exercise.
 package etcdserver

@@ -3,7 +3,6 @@ package etcdserver
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -39,30 +38,21 @@ func TestClusterLinearizableWritesUnderFaults(t *testing.T) {
 
 	const clients, putsPerStep = 4, 4
 	var history lincheck.History
-	for step, f := range faultSchedule {
-		clustertest.Apply(c.net, c.members, f)
-		var wg sync.WaitGroup
-		for cl := range clients {
-			wg.Go(func() {
-				for n := range putsPerStep {
-					op := lincheck.Op{Put: true, PrevKV: true, Key: []string{"a", "b"}[(cl+n)%2], Value: fmt.Sprintf("s%d-c%d-%d", step, cl, n)}
-					s := c.members[(cl+n+step)%len(c.members)]
-					_, _ = history.Do(cl, op, func() (lincheck.Result, error) {
-						resp, err := s.Put(context.Background(), &pb.PutRequest{Key: []byte(op.Key), Value: []byte(op.Value), PrevKv: true})
-						if err != nil || resp.PrevKv == nil {
-							return lincheck.Result{}, err
-						}
-						return lincheck.Result{Value: string(resp.PrevKv.Value)}, nil
-					})
-				}
-			})
-		}
-		wg.Wait()
+	clustertest.RunSchedule(c.net, c.members, faultSchedule, clients, putsPerStep, func(step, cl, n int, s *EtcdServer) {
+		op := lincheck.Op{Put: true, PrevKV: true, Key: []string{"a", "b"}[(cl+n)%2], Value: fmt.Sprintf("s%d-c%d-%d", step, cl, n)}
+		_, _ = history.Do(cl, op, func() (lincheck.Result, error) {
+			resp, err := s.Put(context.Background(), &pb.PutRequest{Key: []byte(op.Key), Value: []byte(op.Value), PrevKv: true})
+			if err != nil || resp.PrevKv == nil {
+				return lincheck.Result{}, err
+			}
+			return lincheck.Result{Value: string(resp.PrevKv.Value)}, nil
+		})
+	}, func(step int) {
 		if puts, failed, _, _ := history.Counts(); step == 0 && failed == puts {
 			// Fail at once rather than wait out every step: nothing works even without faults.
 			t.Fatalf("none of the %d puts on a healthy cluster succeeded: make TestClusterWritesThroughAnyMember pass first", puts)
 		}
-	}
+	})
 
 	puts, failed, _, _ := history.Counts()
 	t.Logf("%d puts over %d steps, %d without a known outcome", puts, len(faultSchedule), failed)

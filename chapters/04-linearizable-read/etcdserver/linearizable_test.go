@@ -3,7 +3,6 @@ package etcdserver
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -58,32 +57,23 @@ func recordUnderFaults(t *testing.T, serializable bool) *lincheck.History {
 
 	const clients, opsPerStep = 6, 6
 	history := &lincheck.History{}
-	for step, f := range readFaults {
-		clustertest.Apply(c.net, c.members, f)
-		var wg sync.WaitGroup
-		for cl := range clients {
-			wg.Go(func() {
-				for n := range opsPerStep {
-					s := c.members[(cl+n+step)%len(c.members)]
-					op := lincheck.Op{Put: (cl+n)%2 == 0, Key: []string{"a", "b"}[cl%2], Value: fmt.Sprintf("s%d-c%d-%d", step, cl, n)}
-					_, _ = history.Do(cl, op, func() (lincheck.Result, error) {
-						ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-						defer cancel()
-						if op.Put {
-							_, err := s.Put(ctx, &pb.PutRequest{Key: []byte(op.Key), Value: []byte(op.Value)})
-							return lincheck.Result{}, err
-						}
-						v, err := get(ctx, s, op.Key, serializable)
-						return lincheck.Result{Value: v}, err
-					})
-				}
-			})
-		}
-		wg.Wait()
+	clustertest.RunSchedule(c.net, c.members, readFaults, clients, opsPerStep, func(step, cl, n int, s *EtcdServer) {
+		op := lincheck.Op{Put: (cl+n)%2 == 0, Key: []string{"a", "b"}[cl%2], Value: fmt.Sprintf("s%d-c%d-%d", step, cl, n)}
+		_, _ = history.Do(cl, op, func() (lincheck.Result, error) {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			if op.Put {
+				_, err := s.Put(ctx, &pb.PutRequest{Key: []byte(op.Key), Value: []byte(op.Value)})
+				return lincheck.Result{}, err
+			}
+			v, err := get(ctx, s, op.Key, serializable)
+			return lincheck.Result{Value: v}, err
+		})
+	}, func(step int) {
 		if _, _, gets, failed := history.Counts(); step == 0 && failed == gets {
 			// Fail at once rather than wait out every step: no read works even without faults.
 			t.Fatalf("none of the %d gets on a healthy cluster succeeded: make TestReadLoop* and TestReadNotify* pass first", gets)
 		}
-	}
+	})
 	return history
 }

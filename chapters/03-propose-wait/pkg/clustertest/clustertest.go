@@ -2,6 +2,7 @@ package clustertest
 
 import (
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -107,5 +108,28 @@ func Apply[S Member](net *transport.Network, members []S, fault Fault) {
 		net.Isolate(Followers(members, CurrentLeader(members))[1].ID())
 	case Heal:
 		net.Heal()
+	}
+}
+
+// RunSchedule runs a fault schedule: for each step it applies the step's fault, then clients
+// goroutines each do opsPerStep operations, operation n of client c through member
+// (c+n+step) mod len(members), so that every member serves every client; the step ends when all
+// have returned. afterStep, if not nil, runs after each step (to give up early, say).
+func RunSchedule[S Member](net *transport.Network, members []S, faults []Fault, clients, opsPerStep int,
+	do func(step, client, n int, member S), afterStep func(step int)) {
+	for step, f := range faults {
+		Apply(net, members, f)
+		var wg sync.WaitGroup
+		for c := range clients {
+			wg.Go(func() {
+				for n := range opsPerStep {
+					do(step, c, n, members[(c+n+step)%len(members)])
+				}
+			})
+		}
+		wg.Wait()
+		if afterStep != nil {
+			afterStep(step)
+		}
 	}
 }

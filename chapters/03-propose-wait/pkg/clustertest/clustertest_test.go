@@ -1,6 +1,7 @@
 package clustertest_test
 
 import (
+	"sync"
 	"testing"
 
 	"etcdwalk/chapters/03-propose-wait/etcdserver"
@@ -38,4 +39,39 @@ func TestFaultsOnARealCluster(t *testing.T) {
 
 	clustertest.Apply(net, members, clustertest.Heal)
 	require.Equal(t, next.ID(), clustertest.Leader(t, members).ID(), "healed, the old leader follows the new one")
+}
+
+type fakeMember uint64
+
+func (f fakeMember) ID() uint64   { return uint64(f) }
+func (f fakeMember) Lead() uint64 { return 1 }
+func (f fakeMember) Start()       {}
+func (f fakeMember) Stop() error  { return nil }
+
+// Every client's operations go through every member in turn, shifted by one each step, and each
+// step ends before the next fault.
+func TestRunScheduleSpreadsOperationsOverTheMembers(t *testing.T) {
+	members := []fakeMember{1, 2, 3}
+	var mu sync.Mutex
+	seen := map[[2]int]map[uint64]int{} // (step, client) → member → operations
+	var steps []int
+	clustertest.RunSchedule(transport.NewNetwork(), members, []clustertest.Fault{clustertest.Healthy, clustertest.Heal}, 2, 3,
+		func(step, client, n int, m fakeMember) {
+			mu.Lock()
+			defer mu.Unlock()
+			k := [2]int{step, client}
+			if seen[k] == nil {
+				seen[k] = map[uint64]int{}
+			}
+			seen[k][m.ID()]++
+		}, func(step int) {
+			mu.Lock()
+			defer mu.Unlock()
+			require.Len(t, seen, 2*(step+1), "step %d ends once its clients are done", step)
+			steps = append(steps, step)
+		})
+	require.Equal(t, []int{0, 1}, steps)
+	for k, byMember := range seen {
+		require.Equal(t, map[uint64]int{1: 1, 2: 1, 3: 1}, byMember, "step %d, client %d: one operation through each member", k[0], k[1])
+	}
 }
