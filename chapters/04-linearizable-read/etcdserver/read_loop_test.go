@@ -90,15 +90,20 @@ func (r *scriptedRaft) noTag(t *testing.T, d time.Duration, why string) {
 	}
 }
 
-// newLoop runs the read loop over a scriptedRaft, with requests timing out after reqTimeout.
-func newLoop(t *testing.T, reqTimeout time.Duration) (*EtcdServer, *scriptedRaft) {
+// newLoop runs the read loop over a scriptedRaft, with requests timing out after reqTimeout. The
+// loop logs to logTo, if given.
+func newLoop(t *testing.T, reqTimeout time.Duration, logTo ...io.Writer) (*EtcdServer, *scriptedRaft) {
 	r := &scriptedRaft{
 		sent: make(chan []byte, 100), states: make(chan raft.ReadState, 1),
 		applyWait: wait.NewTimeList(), leaderChanged: notify.NewNotifier(), firstCommit: notify.NewNotifier(),
 		stop: make(chan struct{}), gate: make(chan struct{}),
 	}
+	var w io.Writer = io.Discard
+	if len(logTo) > 0 {
+		w = logTo[0]
+	}
 	s := &EtcdServer{}
-	s.init(r, slog.New(slog.NewTextHandler(io.Discard, nil)), reqTimeout, 1)
+	s.init(r, slog.New(slog.NewTextHandler(w, nil)), reqTimeout, 1)
 	s.startReadLoop()
 	t.Cleanup(func() {
 		r.halt()
@@ -231,18 +236,47 @@ func TestReadLoopAcceptsAnAnswerToAnySendOfTheRound(t *testing.T) {
 }
 
 // A new leader serves ReadIndex only once it has committed an entry of its term: when that
-// happens, the loop asks again at once instead of waiting for the retry.
+// happens, the loop asks again at once instead of waiting for the retry. The loop subscribes to
+// the first commit after its first send, as etcd's does, so the test notifies until the loop
+// hears it; which path made the resend is read from the loop's log, not from the clock.
 func TestReadLoopResendsOnFirstCommitInTerm(t *testing.T) {
-	s, r := newLoop(t, 5*time.Second)
+	var logs lockedBuffer
+	s, r := newLoop(t, 5*time.Second, &logs)
 	errc := read(s, ctxT(t))
 	r.nextTag(t)
-	start := time.Now()
-	r.firstCommit.Notify()
-	tag := r.nextTag(t, "ask again when the new leader commits its first entry")
-	require.Less(t, time.Since(start), readIndexRetryTime, "the resend follows the first commit, not the retry timer")
+	var tag []byte
+	for tag == nil {
+		r.firstCommit.Notify()
+		select {
+		case tag = <-r.sent:
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	out := logs.String()
+	require.Contains(t, out, "first commit in current term: resending ReadIndex request",
+		"ask again when the new leader commits its first entry")
+	require.NotContains(t, out, "took too long", "the resend follows the first commit, not the retry timer")
 	r.states <- raft.ReadState{Index: 1, RequestCtx: tag}
 	r.apply(1)
 	require.NoError(t, done(t, errc))
+}
+
+// lockedBuffer collects a logger's output while the loop writes to it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // When a ReadState and a leader change are both there, the leader change wins: the read index
