@@ -54,6 +54,7 @@ type Cluster[S Member] struct {
 	grpcs    []*grpc.Server
 	lns      []net.Listener
 	serveErr chan error
+	killed   map[int]bool
 }
 
 // Start creates every member with newMember, starts it and serves it. On error nothing is left
@@ -115,17 +116,40 @@ func (c *Cluster[S]) ServeErrors() <-chan error { return c.serveErr }
 // GRPCServers returns the members' gRPC servers, for graceful shutdown.
 func (c *Cluster[S]) GRPCServers() []*grpc.Server { return c.grpcs }
 
+// Kill takes member i away as a crash of its process would: its gRPC server stops at once,
+// dropping every connection and call, and the member stops. The others go on; the cluster's
+// Stop skips it. It is the seam chapter 05's failover tests use to take away the member a client
+// is talking to.
+func (c *Cluster[S]) Kill(i int) error {
+	if c.killed[i] {
+		return nil
+	}
+	if c.killed == nil {
+		c.killed = map[int]bool{}
+	}
+	c.killed[i] = true
+	c.grpcs[i].Stop()
+	c.lns[i].Close()
+	return c.Members[i].Stop()
+}
+
 // Stop stops serving and stops every member.
 func (c *Cluster[S]) Stop() error {
-	for _, gs := range c.grpcs {
-		gs.Stop()
+	for i, gs := range c.grpcs {
+		if !c.killed[i] {
+			gs.Stop()
+		}
 	}
-	for _, ln := range c.lns {
-		ln.Close()
+	for i, ln := range c.lns {
+		if !c.killed[i] {
+			ln.Close()
+		}
 	}
 	var errs []error
-	for _, s := range c.Members {
-		errs = append(errs, s.Stop())
+	for i, s := range c.Members {
+		if !c.killed[i] {
+			errs = append(errs, s.Stop())
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -91,3 +91,30 @@ func TestClusterStartRunsTheMembersNewMemberBuilds(t *testing.T) {
 		require.True(t, w.stopped, "Stop stops member %d through its own Stop", i+1)
 	}
 }
+
+// A killed member stops answering, with its connections dropped, while the other two go on as a
+// quorum; Stop then leaves it alone.
+func TestClusterKillTakesOneMemberAway(t *testing.T) {
+	urls := freeURLs(t, 3)
+	c, err := Start(Config{ClientURLs: urls, DataDir: t.TempDir(), Server: etcdserver.ServerConfig{TickMs: 10}}, NewServer)
+	require.NoError(t, err)
+	defer func() { require.NoError(t, c.Stop(), "Stop skips the killed member") }()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	put := func(kv pb.KVClient) error {
+		_, err := kv.Put(ctx, &pb.PutRequest{Key: []byte("k"), Value: []byte("v")})
+		return err
+	}
+	kvs := []pb.KVClient{}
+	for _, gs := range c.GRPCServers() {
+		kvs = append(kvs, pb.NewKVClient(servetest.Dial(t, gs)))
+	}
+	require.Eventually(t, func() bool { return put(kvs[0]) == nil }, 10*time.Second, 10*time.Millisecond)
+
+	require.NoError(t, c.Kill(0))
+	require.Error(t, put(kvs[0]), "a killed member answers nothing")
+	require.Eventually(t, func() bool { return put(kvs[1]) == nil }, 10*time.Second, 10*time.Millisecond,
+		"the two others are a quorum: a put through them commits")
+	require.NoError(t, c.Kill(0), "killing it again changes nothing")
+}

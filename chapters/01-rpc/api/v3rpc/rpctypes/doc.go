@@ -6,7 +6,11 @@
 // error by its message (rpctypes.Error) and etcdctl prints it: a client cannot tell our error from
 // etcd's.
 //
-// Left out: the client-side half of etcd's file (EtcdError, ErrorDesc and the table mapping
-// messages back to errors), and the errors of services no chapter serves (auth, lease management,
-// membership changes, downgrade).
+// The client-side half (client.go: EtcdError, Error, ErrorDesc and the Err* values) is what
+// chapter 05's client returns: it turns a gRPC status back into the etcd error it stands for, by
+// its message, as clientv3 does, so that errors.Is(err, rpctypes.ErrCompacted) works on what
+// either client returns.
+//
+// Left out: the errors of services no chapter serves (auth, lease management, membership
+// changes, downgrade).
 package rpctypes

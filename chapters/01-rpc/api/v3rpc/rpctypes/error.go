@@ -49,3 +49,7 @@ const (
 	MetadataRequireLeaderKey = "hasleader"
 	MetadataHasLeader        = "true"
 )
+
+// MetadataClientAPIVersionKey carries the API version of the client that sent a call (clientv3
+// puts "3.6" on every call; etcd's server reads it only for logging).
+const MetadataClientAPIVersionKey = "client-api-version"
