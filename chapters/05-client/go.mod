@@ -7,6 +7,7 @@ require (
 	etcdwalk/chapters/03-propose-wait v0.0.0
 	etcdwalk/chapters/04-linearizable-read v0.0.0-00010101000000-000000000000
 	github.com/stretchr/testify v1.11.1
+	go.uber.org/goleak v1.3.0
 	google.golang.org/grpc v1.83.2
 )
 
