@@ -41,6 +41,8 @@ func TestRetryDecision(t *testing.T) {
 		{"no address available", noAddr, true, true, "the request never left the client: safe for any call"},
 		{"compacted", rpctypes.ErrGRPCCompacted, false, false, "the answer would be the same: never retried"},
 		{"empty key", rpctypes.ErrGRPCEmptyKey, false, false, "a bad request stays bad: never retried"},
+		{"internal error", status.Error(codes.Internal, "grpc: error unmarshalling response"), false, false,
+			"only Unavailable says the member could not serve the call"},
 		{"too many requests", rpctypes.ErrGRPCRequestTooManyRequests, false, false, "ResourceExhausted is not Unavailable"},
 		{"deadline", status.Error(codes.DeadlineExceeded, "context deadline exceeded"), false, false, "the caller's time is up"},
 		{"canceled", status.Error(codes.Canceled, "context canceled"), false, false, "the caller gave up"},

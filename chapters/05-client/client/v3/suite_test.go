@@ -67,6 +67,7 @@ func TestSuiteGetOptions(t *testing.T) {
 
 	r, err := cli.Get(ctx, p, clientv3.WithPrefix(), clientv3.WithKeysOnly())
 	require.NoError(t, err)
+	require.Len(t, r.Kvs, 3)
 	require.Empty(t, r.Kvs[0].Value, "keys only: no values")
 	r, err = cli.Get(ctx, p, clientv3.WithPrefix(), clientv3.WithCountOnly())
 	require.NoError(t, err)
@@ -77,6 +78,7 @@ func TestSuiteGetOptions(t *testing.T) {
 	require.True(t, r.More, "a limit below the count leaves More set")
 	r, err = cli.Get(ctx, p+"a")
 	require.NoError(t, err)
+	require.Len(t, r.Kvs, 1)
 	require.Equal(t, int64(2), r.Kvs[0].Version)
 	require.Equal(t, revs[1], r.Kvs[0].CreateRevision)
 	require.Equal(t, revs[3], r.Kvs[0].ModRevision)
@@ -97,6 +99,7 @@ func TestSuitePutAndDelete(t *testing.T) {
 	require.NoError(t, err)
 	g, err := cli.Get(ctx, p+"k")
 	require.NoError(t, err)
+	require.Len(t, g.Kvs, 1)
 	require.Equal(t, "v2", string(g.Kvs[0].Value), "WithIgnoreValue keeps the value")
 	require.Equal(t, int64(3), g.Kvs[0].Version)
 
@@ -140,10 +143,12 @@ func TestSuiteTxn(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := cli.Txn(ctx).If(tt.cmp).Then(clientv3.OpGet(p+"k")).Else(clientv3.OpGet(p+"missing")).Commit()
+			r, err := cli.Txn(ctx).If(tt.cmp).Then(clientv3.OpGet(p + "k")).Else(clientv3.OpGet(p + "missing")).Commit()
 			require.NoError(t, err)
 			require.Equal(t, tt.succeed, r.Succeeded)
+			require.Len(t, r.Responses, 1)
 			got := r.Responses[0].GetResponseRange()
+			require.NotNil(t, got, "a Get in a Txn is answered by a ResponseRange")
 			if tt.succeed {
 				require.Len(t, got.Kvs, 1, "the Then branch ran")
 			} else {
@@ -155,11 +160,18 @@ func TestSuiteTxn(t *testing.T) {
 	r, err := cli.Txn(ctx).Then(clientv3.OpPut(p+"t", "1"), clientv3.OpDelete(p+"k", clientv3.WithPrevKV())).Commit()
 	require.NoError(t, err)
 	require.True(t, r.Succeeded, "no comparison: Then")
+	require.Len(t, r.Responses, 2)
+	require.NotNil(t, r.Responses[1].GetResponseDeleteRange(), "a Delete in a Txn is answered by a ResponseDeleteRange")
+	require.Len(t, r.Responses[1].GetResponseDeleteRange().PrevKvs, 1)
 	require.Equal(t, "v", string(r.Responses[1].GetResponseDeleteRange().PrevKvs[0].Value))
 
 	do, err := cli.Do(ctx, clientv3.OpTxn(nil, []clientv3.Op{clientv3.OpGet(p + "t")}, nil))
 	require.NoError(t, err)
-	require.Equal(t, "1", string(do.Txn().Responses[0].GetResponseRange().Kvs[0].Value), "Do sends an OpTxn as a Txn")
+	require.Len(t, do.Txn().Responses, 1)
+	got := do.Txn().Responses[0].GetResponseRange()
+	require.NotNil(t, got, "Do sends an OpTxn as a Txn")
+	require.Len(t, got.Kvs, 1)
+	require.Equal(t, "1", string(got.Kvs[0].Value))
 
 	_, err = cli.Txn(ctx).Then(clientv3.OpPut(p+"x", "1"), clientv3.OpPut(p+"x", "2")).Commit()
 	require.ErrorIs(t, err, rpctypes.ErrDuplicateKey)
@@ -268,19 +280,32 @@ func TestSuiteSyncFindsEveryMember(t *testing.T) {
 	require.Equal(t, st.Header.MemberId, r.Header.MemberId, "after SetEndpoints, calls go to the new endpoints only")
 }
 
-// Round robin: calls go to every member in turn, not all to the first.
+// Round robin: calls go to every member in turn, not all to the first. (The balancer uses a
+// member once its connection is up, so the first calls after New may miss one: the test looks
+// at 30 calls at a time until the connections are up.)
 func TestRoundRobinSpreadsCallsOverEveryMember(t *testing.T) {
 	tg := newTarget(t)
 	cli := tg.client(t)
-	served := map[uint64]int{}
-	for range 30 {
-		r, err := cli.Get(ctxT(t), "k", clientv3.WithSerializable())
-		require.NoError(t, err)
-		served[r.Header.MemberId]++
+	var served map[uint64]int
+	spread := func() bool {
+		served = map[uint64]int{}
+		for range 30 {
+			r, err := cli.Get(ctxT(t), "k", clientv3.WithSerializable())
+			if err != nil {
+				return false
+			}
+			served[r.Header.MemberId]++
+		}
+		if len(served) < len(tg.endpoints) {
+			return false
+		}
+		for _, n := range served {
+			if n < 5 {
+				return false
+			}
+		}
+		return true
 	}
-	require.Len(t, served, len(tg.endpoints),
-		"30 calls were served by %d members (%v): give gRPC one resolver.Endpoint per endpoint and the round_robin service config", len(served), served)
-	for id, n := range served {
-		require.GreaterOrEqual(t, n, 5, "member %x served %d of 30 calls: round robin takes each in turn", id, n)
-	}
+	require.Eventually(t, spread, 5*time.Second, 10*time.Millisecond,
+		"30 calls should be spread over all %d members: give gRPC one resolver.Endpoint per endpoint and the round_robin service config", len(tg.endpoints))
 }

@@ -14,6 +14,7 @@ import (
 
 	"etcdwalk/chapters/03-propose-wait/cluster"
 	"etcdwalk/chapters/03-propose-wait/etcdserver"
+	"etcdwalk/chapters/03-propose-wait/pkg/clustertest"
 	"etcdwalk/chapters/03-propose-wait/transport"
 	readindex "etcdwalk/chapters/04-linearizable-read/etcdserver"
 	clientv3 "etcdwalk/chapters/05-client/client/v3"
@@ -54,6 +55,9 @@ func newTarget(t *testing.T) *target {
 		})
 	require.NoError(t, err, "chapter 04's cluster should start")
 	t.Cleanup(func() { require.NoError(t, c.Stop()) })
+	// As a running cluster would be: the tests begin once the members agree on a leader, so that
+	// what they see is the client's doing, not an election's.
+	clustertest.Leader(t, c.Members)
 	return &target{endpoints: urls, kill: func(i int) { require.NoError(t, c.Kill(i)) }}
 }
 
