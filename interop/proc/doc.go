@@ -22,6 +22,9 @@
 //   - Process.Stop (SIGTERM, then SIGKILL after a timeout), Process.Kill (SIGKILL: a crash),
 //     Process.Restart (same binary, arguments, data directory and ports) and
 //     Process.RestartRefused (for a server expected to refuse its old data).
+//   - Process.KilledElsewhere accepts as down a process another program killed with SIGKILL on
+//     purpose (a test binary that kills a member during its own failover test), so that it can
+//     be restarted; a process that died any other way stays a finding.
 //   - Every run writes its output to a file of its own (Process.Logs), and errors about a
 //     process carry the end of it (LogTails).
 //

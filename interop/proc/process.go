@@ -325,6 +325,35 @@ func (p *Process) abort() {
 	p.setDown()
 }
 
+// KilledElsewhere accepts that the process was killed with SIGKILL by someone else on purpose
+// (a test binary given its pid, say, which kills a member during a failover test): the process
+// is marked down, as after Kill, so that it can be restarted. It is an error if the process is
+// still running, or ended in any other way (that is a finding, not something to paper over).
+func (p *Process) KilledElsewhere() error {
+	p.ops.Lock()
+	defer p.ops.Unlock()
+	p.mu.Lock()
+	r, down := p.cur, p.down
+	p.mu.Unlock()
+	if down {
+		return fmt.Errorf("proc: %s is %w already", p.spec.Name, ErrDown)
+	}
+	select {
+	case <-r.exited:
+	default:
+		return fmt.Errorf("proc: %s is still running", p.spec.Name)
+	}
+	var exit *exec.ExitError
+	if !errors.As(r.err, &exit) {
+		return fmt.Errorf("proc: %s exited by itself: %s\n%s", p.spec.Name, exitStatus(r.err), LogTails(p))
+	}
+	if ws, ok := exit.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+		return fmt.Errorf("proc: %s exited by itself: %s\n%s", p.spec.Name, exitStatus(r.err), LogTails(p))
+	}
+	p.setDown()
+	return nil
+}
+
 // Kill ends the running process with SIGKILL, as a power cut or an OOM kill would: it gets no
 // chance to flush or close anything. It returns once the process is gone; it stays down until
 // Restart.

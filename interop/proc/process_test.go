@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -72,6 +73,25 @@ func TestExitedByItself(t *testing.T) {
 			assert.NotErrorIs(t, err, ErrDown)
 		})
 	}
+}
+
+// A process killed with SIGKILL behind the Process's back, on purpose, can be accepted as down
+// (TestChapter05ClientAgainstRealEtcd then restarts it); one that ended any other way, or still
+// runs, cannot.
+func TestKilledElsewhere(t *testing.T) {
+	p := launchHelper(t, helperSpec(t, "sleep"))
+	require.ErrorContains(t, p.KilledElsewhere(), "still running")
+	require.NoError(t, syscall.Kill(p.Pid(), syscall.SIGKILL))
+	require.Eventually(t, func() bool { return p.Check() != nil }, 5*time.Second, 10*time.Millisecond)
+	require.NoError(t, p.KilledElsewhere())
+	require.ErrorIs(t, p.Check(), ErrDown)
+	require.NoError(t, p.Stop(), "accepted as down, it is left alone by Stop, and Restart may start it")
+	require.ErrorIs(t, p.KilledElsewhere(), ErrDown)
+
+	q := launchHelper(t, helperSpec(t, "exit-0-on-term"))
+	require.NoError(t, syscallTerm(q.Pid()))
+	require.Eventually(t, func() bool { return q.Check() != nil }, 5*time.Second, 10*time.Millisecond)
+	require.ErrorContains(t, q.KilledElsewhere(), "exited by itself: exit status 0", "only a SIGKILL is accepted")
 }
 
 // Lifecycle calls in the wrong state are errors, not hangs or panics.
