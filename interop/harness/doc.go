@@ -35,7 +35,8 @@
 //     come back. Process.Proc and Cluster.Proc give the proc values underneath, for the rest
 //     (Pid, Leader, DataDir).
 //   - NewClient (clientv3), Dial (a plain gRPC connection for etcd's generated clients) and
-//     Etcdctl (the etcdctl binary) talk to either.
+//     Etcdctl (the etcdctl binary) talk to either; RunCtl runs any etcdctl-like binary (chapter
+//     05's etcdwalkctl) with exactly the arguments and environment given.
 //   - NormalizeHeaders and NormalizeJSON blank what legitimately differs between two
 //     independent clusters (cluster_id, member_id, raft_term), so whole responses can be compared.
 //   - Main is a TestMain that removes the built binaries and checks for leaked goroutines.

@@ -29,6 +29,7 @@ var docs = []struct{ path, off string }{
 	{path: "chapters/02-kvserver/README.md"},
 	{path: "chapters/03-propose-wait/README.md"},
 	{path: "chapters/04-linearizable-read/README.md"},
+	{path: "chapters/05-client/README.md"},
 	{path: "docs/workshop.md"},
 	{path: "docs/benchmarks.md", off: "its blocks are load runs of minutes each (make bench), not checks"},
 }
