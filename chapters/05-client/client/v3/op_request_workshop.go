@@ -1,6 +1,6 @@
 //go:build workshop_05 || workshop_oprequest
 
-//etcdwalk:exercise name=OpRequest tag=workshop_oprequest tests=^Test(OpGetBecomesItsRangeRequest|OpInATxnBecomesItsRequestOp|CompareBuildsEtcdsCompare|OpConstructorsRefuseContradictoryOptions|Suite(GetOptions|PutAndDelete|Txn|ErrorsAreEtcds)|FailoverWhenTheLeaderIsKilled)$
+//etcdwalk:exercise name=OpRequest tag=workshop_oprequest tests=^Test(OpGetBecomesItsRangeRequest|OpInATxnBecomesItsRequestOp|CompareBuildsEtcdsCompare|OpConstructorsRefuseContradictoryOptions|Suite(GetOptions|PutAndDelete|Txn|ErrorsAreEtcds)|FailoverWhenTheLeaderIsKilled|Session)$
 
 package clientv3
 
