@@ -28,7 +28,7 @@ help:
 	@echo "make generate        regenerate the .pb.go files from the .proto files"
 	@echo "make workshop-check  prove each exercise alone: its tag stubs only its twin and fails exactly its tests"
 	@echo "make etcdctl         build the real etcdctl v3.6 into .bin/etcdctl"
-	@echo "make bench           load run against real etcd, then chapter 02's Go benchmarks (docs/benchmarks.md)"
+	@echo "make bench           load run against real etcd, chapter 02's Go benchmarks, then chapter 05's client against etcd's client/v3 (docs/benchmarks.md)"
 
 run:
 	@echo "Starting $(NEWEST): one member per URL of $(RUN_URLS). In another terminal:"
@@ -94,6 +94,7 @@ etcdctl:
 bench:
 	$(GO) run ./interop/loadrun $(ARGS)
 	cd chapters/02-kvserver && $(GO) test -run XXX -bench . -benchtime 2s ./storage/...
+	$(GO) run ./interop/loadrun -client-bench
 
 clean:
 	rm -rf $(BIN)

@@ -8,6 +8,7 @@
 //	go run ./interop/loadrun -chapter 03     # chapter 03's three members against a three-member etcd
 //	go run ./interop/loadrun -chapter 04     # the same with chapter 04's (ReadIndex): about 3 minutes
 //	go run ./interop/loadrun -rounds 1 -put-total 2000 -get-total 5000 -get-s-total 5000   # a quick smoke run
+//	go run ./interop/loadrun -client-bench   # chapter 05's client against etcd's client/v3: about 2 minutes
 //
 // # What one run does
 //
@@ -37,6 +38,27 @@
 //     tables ready for docs/benchmarks.md. Also the CPU time per request of the server's
 //     processes (from /proc/PID/stat before and after each load) and of the benchmark tool, and
 //     how busy both kept the CPUs: it tells a server that runs out of CPU from one that waits.
+//
+// # The client comparison (-client-bench)
+//
+// It measures clients, not servers: chapter 05's client (etcdwalk/chapters/05-client/client/v3)
+// against etcd's (go.etcd.io/etcd/client/v3 v3.6.16), both running the Go benchmarks of
+// etcdwalk/chapters/05-client/pkg/clientbench (sequential and parallel put, linearizable get,
+// serializable get) against the same real etcd.
+//
+//  1. Build real etcd, and with `go test -c` the test binaries of the two benchmark packages:
+//     chapter 05's client/v3 (its bench_test.go) and interop/clientbench (etcd's client; it
+//     cannot share a binary with ours).
+//  2. Start one three-member real etcd, as -chapter 03 does, and keep it for the whole run.
+//  3. For each of -bench-count rounds, run both binaries in turn (ours first in odd rounds) with
+//     the flags of `go test -run XXX -bench . -benchmem -count 1 -benchtime T` and the
+//     endpoints in ETCDWALK_BENCH_ENDPOINTS. Rounds of one run each, rather than one -count N
+//     run of each package, so that neither client always meets the fuller database or the warmer
+//     machine.
+//  4. Parse ns/op, B/op, allocs/op and cpu-ns/op (the benchmark process's CPU time per op) and
+//     print every round and the medians: the throughput ratio clientv3 ns/op ÷ ours ns/op, and
+//     the allocations of each, against the goals of 0.9–1.1× and no more allocations than
+//     clientv3.
 //
 // Any request error, a server that does not start, or a benchmark tool that fails ends the run
 // with a non-zero exit status and the end of the server's log.

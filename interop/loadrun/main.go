@@ -39,6 +39,11 @@ type config struct {
 	keySpace   int
 	getKey     string
 	workDirArg string
+
+	// -client-bench: chapter 05's client against etcd's client/v3, on one real etcd.
+	clientBench bool
+	benchCount  int
+	benchTime   string
 }
 
 func main() {
@@ -56,10 +61,15 @@ func main() {
 	flag.IntVar(&cfg.keySpace, "key-space", 10000, "distinct keys the puts cycle through (sequentially)")
 	flag.StringVar(&cfg.getKey, "get-key", "loadrun/get", "the key the get loads read")
 	flag.StringVar(&cfg.workDirArg, "work-dir", "", "where binaries, data directories and logs go (default: a new temporary directory, removed at the end)")
+	flag.BoolVar(&cfg.clientBench, "client-bench", false, "instead of the load run: chapter 05's client against etcd's client/v3, the same Go benchmarks against one three-member real etcd (-chapter and the load flags do not apply)")
+	flag.IntVar(&cfg.benchCount, "bench-count", 3, "with -client-bench: rounds, each running both clients' benchmarks once (go test -count 1), alternating which goes first")
+	flag.StringVar(&cfg.benchTime, "bench-time", "2s", "with -client-bench: go test -benchtime of every benchmark")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "Usage: go run ./interop/loadrun [flags]\n\n"+
 			"Runs the same put, linearizable-get and serializable-get loads, with etcd's benchmark tool, against real etcd v3.6.16\n"+
-			"and one of our servers, one at a time, and prints throughput, p50, p99 and the ratio ours/etcd.\n\nFlags:\n")
+			"and one of our servers, one at a time, and prints throughput, p50, p99 and the ratio ours/etcd.\n"+
+			"With -client-bench: the same Go benchmarks through chapter 05's client and through etcd's client/v3, against\n"+
+			"one real etcd, and the ratios of ns/op and allocs/op.\n\nFlags:\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -72,13 +82,17 @@ func main() {
 		cfg.serverPkg = ch.pkg
 	}
 	cfg.members, cfg.cluster = ch.members, ch.cluster
-	if flag.NArg() > 0 || cfg.rounds < 1 || cfg.conns < 1 || cfg.clients < 1 || cfg.putTotal < 1 || cfg.getTotal < 1 || cfg.getSTotal < 1 {
+	if flag.NArg() > 0 || cfg.benchCount < 1 || cfg.rounds < 1 || cfg.conns < 1 || cfg.clients < 1 || cfg.putTotal < 1 || cfg.getTotal < 1 || cfg.getSTotal < 1 {
 		flag.Usage()
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, cfg, os.Stdout, os.Stderr); err != nil {
+	measure := run
+	if cfg.clientBench {
+		measure = runClientBench
+	}
+	if err := measure(ctx, cfg, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "loadrun:", err)
 		stop()
 		os.Exit(1)
@@ -130,16 +144,11 @@ func run(ctx context.Context, cfg config, stdout, progress io.Writer) error {
 	if busyBefore > 0.25 {
 		fmt.Fprintf(progress, "warning: other work keeps %.0f%% of the CPUs busy: the numbers will be noisy\n", 100*busyBefore)
 	}
-	workDir := cfg.workDirArg
-	var err error
-	if workDir == "" {
-		if workDir, err = os.MkdirTemp("", "etcdwalk-loadrun-"); err != nil {
-			return err
-		}
-		defer os.RemoveAll(workDir)
-	} else if err := os.MkdirAll(workDir, 0o755); err != nil {
+	workDir, cleanup, err := makeWorkDir(cfg.workDirArg)
+	if err != nil {
 		return err
 	}
+	defer cleanup()
 	builder, err := proc.NewBuilder(workDir)
 	if err != nil {
 		return err
@@ -227,6 +236,19 @@ func run(ctx context.Context, cfg config, stdout, progress io.Writer) error {
 
 	printReport(stdout, cfg, bins, commit, cmdlines, names, samples, time.Since(started), busyBefore, cpuBusy(time.Second))
 	return nil
+}
+
+// makeWorkDir returns the directory for binaries, data and logs: arg, made if need be and kept, or
+// a new temporary directory, which cleanup removes.
+func makeWorkDir(arg string) (dir string, cleanup func(), err error) {
+	if arg != "" {
+		return arg, func() {}, os.MkdirAll(arg, 0o755)
+	}
+	dir, err = os.MkdirTemp("", "etcdwalk-loadrun-")
+	if err != nil {
+		return "", nil, err
+	}
+	return dir, func() { os.RemoveAll(dir) }, nil
 }
 
 func etcdShape(members int) string {
