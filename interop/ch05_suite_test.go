@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -25,7 +24,7 @@ import (
 // the killed member and checks the cluster is whole again.
 func TestChapter05ClientAgainstRealEtcd(t *testing.T) {
 	t.Parallel()
-	suite := buildTestBinary(t, "etcdwalk/chapters/05-client/client/v3")
+	suite := harness.BuildTest(t, "etcdwalk/chapters/05-client/client/v3", true)
 	etcd := harness.StartEtcdCluster(t, 3)
 	var pids []string
 	for _, m := range etcd.Members {
@@ -49,18 +48,6 @@ func TestChapter05ClientAgainstRealEtcd(t *testing.T) {
 	}
 	require.Len(t, killed, 1, "the failover test kills exactly one member, the leader")
 	etcd.WaitReady(t)
-}
-
-// buildTestBinary compiles pkg's tests with the race detector, inside the workspace.
-func buildTestBinary(t *testing.T, pkg string) string {
-	t.Helper()
-	out := filepath.Join(t.TempDir(), filepath.Base(pkg)+".test")
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "test", "-c", "-race", "-o", out, pkg)
-	b, err := cmd.CombinedOutput()
-	require.NoError(t, err, "go test -c %s:\n%s", pkg, b)
-	return out
 }
 
 // runSuite runs the test binary and fails with its output if any test failed.

@@ -100,6 +100,7 @@ tool (
 
 require (
 	etcdwalk/chapters/03-propose-wait v0.0.0
+	etcdwalk/chapters/05-client v0.0.0
 	github.com/anishathalye/porcupine v1.3.1
 )
 
@@ -107,6 +108,8 @@ replace (
 	etcdwalk/chapters/01-rpc => ../chapters/01-rpc
 	etcdwalk/chapters/02-kvserver => ../chapters/02-kvserver
 	etcdwalk/chapters/03-propose-wait => ../chapters/03-propose-wait
+	etcdwalk/chapters/04-linearizable-read => ../chapters/04-linearizable-read
+	etcdwalk/chapters/05-client => ../chapters/05-client
 )
 
 // etcd's server depends on github.com/grpc-ecosystem/go-grpc-middleware v1.3.0, which requires the

@@ -42,6 +42,21 @@ func Build(t testing.TB, pkg string, race bool) string {
 	return path
 }
 
+// BuildTest compiles the test binary of pkg (go test -c), with the race detector if race is set,
+// once per test process as Build does, and returns its path.
+func BuildTest(t testing.TB, pkg string, race bool) string {
+	t.Helper()
+	b, err := builder()
+	if err != nil {
+		t.Fatalf("harness: %v", err)
+	}
+	path, err := b.BuildTest(context.Background(), pkg, race)
+	if err != nil {
+		t.Fatalf("harness: %v", err)
+	}
+	return path
+}
+
 func builder() (*proc.Builder, error) {
 	builds.mu.Lock()
 	defer builds.mu.Unlock()

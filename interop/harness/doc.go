@@ -21,6 +21,8 @@
 //   - Build compiles a main package once per `go test` run (our chapter servers from the go.work
 //     workspace, etcd and etcdctl v3.6.16 from the versions pinned in interop/go.mod) and returns
 //     the binary's path.
+//   - BuildTest compiles a package's test binary (go test -c) the same way, for a suite that
+//     runs against the servers interop starts (chapter 05's client suite).
 //   - StartServer starts a chapter server on a free 127.0.0.1 port; StartCluster starts a chapter
 //     server that runs a whole cluster in one process (chapters 03 and 04), one free port per
 //     member; StartEtcd starts a fresh single-member etcd with its own data directory, and

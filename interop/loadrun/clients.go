@@ -135,7 +135,7 @@ func runClientBench(ctx context.Context, cfg config, stdout, progress io.Writer)
 	}
 	clients := []benchClient{{name: "ours", pkg: oursBenchPkg}, {name: "clientv3", pkg: etcdBenchPkg}}
 	for i := range clients {
-		if clients[i].bin, err = buildTest(ctx, modDir, workDir, clients[i].pkg); err != nil {
+		if clients[i].bin, err = builder.BuildTest(ctx, clients[i].pkg, false); err != nil {
 			return err
 		}
 	}
@@ -182,19 +182,6 @@ func runClientBench(ctx context.Context, cfg config, stdout, progress io.Writer)
 	}
 	printClientReport(stdout, cfg, etcdBin, moduleVersions(modDir, "go.etcd.io/etcd/client/v3", "google.golang.org/grpc"), clients, commit, names, samples, time.Since(started), busyBefore, cpuBusy(time.Second))
 	return nil
-}
-
-// buildTest compiles pkg's test binary, without the race detector, in the interop module (where
-// the go.work workspace resolves both packages).
-func buildTest(ctx context.Context, modDir, dir, pkg string) (string, error) {
-	out := filepath.Join(dir, strings.NewReplacer("/", "_", ".", "_").Replace(pkg)+".test")
-	cmd := exec.CommandContext(ctx, "go", "test", "-buildvcs=false", "-c", "-o", out, pkg)
-	cmd.Dir = modDir
-	cmd.WaitDelay = 10 * time.Second
-	if output, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go test -c %s: %w\n%s", pkg, err, output)
-	}
-	return out, nil
 }
 
 // moduleVersions names the versions of mods in the build list of the workspace at dir: what both

@@ -46,6 +46,7 @@ type Builder struct {
 type buildKey struct {
 	pkg  string
 	race bool
+	test bool // the package's test binary (go test -c), not its main
 }
 
 // build is one binary; done is closed once the other fields are final.
@@ -80,7 +81,19 @@ func (b *Builder) ModuleDir() string { return b.modDir }
 // not change during the run), except one that failed because ctx ended: that one is tried again
 // by the next call.
 func (b *Builder) Build(ctx context.Context, pkg string, race bool) (string, error) {
-	key := buildKey{pkg, race}
+	return b.build(ctx, buildKey{pkg: pkg, race: race})
+}
+
+// BuildTest compiles the test binary of pkg (`go test -c`), with the race detector if race is
+// set, once per Builder as Build does: for a package whose tests run against a server that
+// interop starts (chapter 05's client suite and benchmarks, which cannot be linked into a binary
+// with etcd's packages).
+func (b *Builder) BuildTest(ctx context.Context, pkg string, race bool) (string, error) {
+	return b.build(ctx, buildKey{pkg: pkg, race: race, test: true})
+}
+
+func (b *Builder) build(ctx context.Context, key buildKey) (string, error) {
+	pkg := key.pkg
 	for {
 		b.mu.Lock()
 		bd, found := b.builds[key]
@@ -110,8 +123,11 @@ func (b *Builder) run(ctx context.Context, key buildKey, bd *build) (string, err
 	if key.race {
 		name += "-race"
 	}
+	if key.test {
+		name += ".test"
+	}
 	path := filepath.Join(b.dir, name)
-	err := b.goBuild(ctx, path, key.pkg, key.race)
+	err := b.goBuild(ctx, path, key)
 	if err == nil {
 		bd.path = path
 	} else {
@@ -127,14 +143,20 @@ func (b *Builder) run(ctx context.Context, key buildKey, bd *build) (string, err
 	return bd.path, bd.err
 }
 
-func (b *Builder) goBuild(ctx context.Context, out, pkg string, race bool) error {
+func (b *Builder) goBuild(ctx context.Context, out string, key buildKey) error {
 	ctx, cancel := context.WithTimeoutCause(ctx, buildTimeout, fmt.Errorf("gave up after %v", buildTimeout))
 	defer cancel()
 	// No VCS stamp: it needs a git checkout owned by the current user, and nothing reads it.
 	args := []string{"build", "-buildvcs=false", "-o", out}
-	if race {
+	verb := "go build"
+	if key.test {
+		args = []string{"test", "-c", "-buildvcs=false", "-o", out}
+		verb = "go test -c"
+	}
+	if key.race {
 		args = append(args, "-race")
 	}
+	pkg, race := key.pkg, key.race
 	cmd := exec.CommandContext(ctx, "go", append(args, pkg)...)
 	cmd.Dir = b.modDir
 	cmd.WaitDelay = 10 * time.Second
@@ -143,7 +165,7 @@ func (b *Builder) goBuild(ctx context.Context, out, pkg string, race bool) error
 		if ctx.Err() != nil {
 			err = fmt.Errorf("%w (%w)", context.Cause(ctx), err)
 		}
-		return fmt.Errorf("go build %s (race=%v): %w\n%s", pkg, race, err, output)
+		return fmt.Errorf("%s %s (race=%v): %w\n%s", verb, pkg, race, err, output)
 	}
 	return nil
 }

@@ -13,6 +13,7 @@
 //   - Builder compiles a main package once per Builder (with or without -race), inside the
 //     interop module, so that interop/go.mod pins etcd's version and the go.work workspace
 //     resolves the chapters.
+//   - Builder.BuildTest compiles a package's test binary (go test -c) the same way.
 //   - Start runs a binary from a Spec and waits until it is ready: a clientv3 Get succeeds on
 //     every endpoint and, if asked, every endpoint names the same leader.
 //   - StartServer starts a chapter server on free ports: one member, or a whole cluster in one

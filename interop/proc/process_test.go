@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -356,4 +357,14 @@ func TestBuilder(t *testing.T) {
 	_, err = b.Build(ctx, "etcdwalk/interop/nosuchpackage", false)
 	require.ErrorContains(t, err, "go build etcdwalk/interop/nosuchpackage (race=false)")
 	assert.Contains(t, err.Error(), "nosuchpackage", "the error should carry go build's output")
+
+	test, err := b.BuildTest(ctx, "etcdwalk/interop/loadrun", false)
+	require.NoError(t, err)
+	require.NotEqual(t, first, test, "a package's test binary is a binary of its own")
+	out, err := exec.Command(test, "-test.list", "Test").Output()
+	require.NoError(t, err)
+	assert.Contains(t, string(out), "Test", "BuildTest builds the package's tests (go test -c)")
+	again, err := b.BuildTest(ctx, "etcdwalk/interop/loadrun", false)
+	require.NoError(t, err)
+	assert.Equal(t, test, again, "built once")
 }
