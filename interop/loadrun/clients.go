@@ -112,20 +112,11 @@ type benchClient struct {
 // runClientBench starts one real etcd and runs both clients' benchmarks against it, round after
 // round, alternating which goes first, then prints the medians and ratios.
 func runClientBench(ctx context.Context, cfg config, stdout, progress io.Writer) error {
-	started := time.Now()
-	busyBefore := cpuBusy(time.Second)
-	if busyBefore > 0.25 {
-		fmt.Fprintf(progress, "warning: other work keeps %.0f%% of the CPUs busy: the numbers will be noisy\n", 100*busyBefore)
-	}
-	workDir, cleanup, err := makeWorkDir(cfg.workDirArg)
+	started, busyBefore, workDir, builder, cleanup, err := prepare(cfg, progress)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	builder, err := proc.NewBuilder(workDir)
-	if err != nil {
-		return err
-	}
 	modDir := builder.ModuleDir()
 	commit := gitCommit(modDir)
 	fmt.Fprintf(progress, "building etcd and the test binaries of %s and %s (%s) in %s ...\n", oursBenchPkg, etcdBenchPkg, commit, modDir)

@@ -138,21 +138,30 @@ func (s sample) cpusBusy() float64 {
 	return float64(s.serverCPU+s.toolCPU) / (float64(s.total) * float64(runtime.NumCPU()))
 }
 
-func run(ctx context.Context, cfg config, stdout, progress io.Writer) error {
-	started := time.Now()
-	busyBefore := cpuBusy(time.Second)
+// prepare is how every run begins: note the time and how busy the machine already is (warning
+// if it is), make the work directory, and a Builder in it. cleanup removes what it made.
+func prepare(cfg config, progress io.Writer) (started time.Time, busyBefore float64, workDir string, builder *proc.Builder, cleanup func(), err error) {
+	started = time.Now()
+	busyBefore = cpuBusy(time.Second)
 	if busyBefore > 0.25 {
 		fmt.Fprintf(progress, "warning: other work keeps %.0f%% of the CPUs busy: the numbers will be noisy\n", 100*busyBefore)
 	}
-	workDir, cleanup, err := makeWorkDir(cfg.workDirArg)
+	workDir, cleanup, err = makeWorkDir(cfg.workDirArg)
+	if err != nil {
+		return
+	}
+	if builder, err = proc.NewBuilder(workDir); err != nil {
+		cleanup()
+	}
+	return
+}
+
+func run(ctx context.Context, cfg config, stdout, progress io.Writer) error {
+	started, busyBefore, workDir, builder, cleanup, err := prepare(cfg, progress)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	builder, err := proc.NewBuilder(workDir)
-	if err != nil {
-		return err
-	}
 	modDir := builder.ModuleDir()
 
 	commit := gitCommit(modDir) // what the build below compiles
