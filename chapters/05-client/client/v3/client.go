@@ -103,6 +103,7 @@ func newClient(cfg *Config) (*Client, error) {
 
 	if cfg.RejectOldCluster {
 		if err := c.checkVersion(); err != nil {
+			close(c.syncDone) // autoSync never started: Close must not wait for it
 			c.Close()
 			return nil, err
 		}
