@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	etcdwalk/chapters/01-rpc v0.0.0
+	etcdwalk/chapters/02-kvserver v0.0.0
 	etcdwalk/chapters/03-propose-wait v0.0.0
 	github.com/stretchr/testify v1.11.1
 	go.etcd.io/raft/v3 v3.6.0
@@ -11,7 +12,6 @@ require (
 )
 
 require (
-	etcdwalk/chapters/02-kvserver v0.0.0 // indirect
 	github.com/davecgh/go-spew v1.1.1 // indirect
 	github.com/gogo/protobuf v1.3.2 // indirect
 	github.com/golang/protobuf v1.5.4 // indirect
