@@ -46,7 +46,7 @@ func get(t *testing.T, s *etcdserver.EtcdServer, k string) string {
 // A chapter 03 member whose raft log is this package's WAL restarts from its data directory
 // after a stop, as from a crash: it has what it had, catches up on what it missed, and applies
 // nothing twice. Chapter 03 is unchanged: the WAL comes in through its StorageOpener seam.
-func TestMemberRestartsFromItsWAL(t *testing.T) {
+func TestWALRestartsAChapter03Member(t *testing.T) {
 	net := transport.NewNetwork()
 	members := clustertest.Members(3, 43000)
 	var servers []*etcdserver.EtcdServer
@@ -85,9 +85,8 @@ func TestMemberRestartsFromItsWAL(t *testing.T) {
 	put(t, restarted, "c", "3")
 }
 
-// A new data directory gets a WAL; one whose WAL has a corrupt record in the middle refuses to
-// start, naming the file.
-func TestOpenerNewAndCorrupt(t *testing.T) {
+// A new data directory gets a WAL, and a member with a WAL restarts from it.
+func TestWALOpenerNewOrRestart(t *testing.T) {
 	cfg := &etcdserver.ServerConfig{Name: "m1", DataDir: t.TempDir()}
 	st, saved, err := Opener(nil)(cfg)
 	require.NoError(t, err)
@@ -98,6 +97,16 @@ func TestOpenerNewAndCorrupt(t *testing.T) {
 	st, saved, err = Opener(nil)(cfg)
 	require.NoError(t, err)
 	require.True(t, saved.Exists, "a WAL exists: the member restarts, even before its first entry")
+	require.NoError(t, st.Close())
+
+}
+
+// A member whose WAL has a corrupt record in the middle refuses to start, naming the file: the
+// repair a torn tail gets would drop the acknowledged records after it.
+func TestWALRepairRefusedForACorruptWALAtStart(t *testing.T) {
+	cfg := &etcdserver.ServerConfig{Name: "m1", DataDir: t.TempDir()}
+	st, _, err := Opener(nil)(cfg)
+	require.NoError(t, err)
 	require.NoError(t, st.Close())
 
 	// Twenty entries, then one byte flipped in the middle of the segment: records after it are
