@@ -30,6 +30,7 @@ var docs = []struct{ path, off string }{
 	{path: "chapters/03-propose-wait/README.md"},
 	{path: "chapters/04-linearizable-read/README.md"},
 	{path: "chapters/05-client/README.md"},
+	{path: "chapters/06-server/README.md"},
 	{path: "docs/workshop.md"},
 	{path: "docs/benchmarks.md", off: "its blocks are load runs of minutes each (make bench), not checks"},
 }
