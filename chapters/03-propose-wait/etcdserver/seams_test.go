@@ -14,7 +14,10 @@ import (
 	"etcdwalk/chapters/01-rpc/pkg/traceutil"
 	irpb "etcdwalk/chapters/03-propose-wait/api/etcdserverpb"
 
+	"etcdwalk/chapters/03-propose-wait/pkg/clustertest"
+	"etcdwalk/chapters/03-propose-wait/transport"
 	"github.com/stretchr/testify/require"
+	"go.etcd.io/raft/v3/raftpb"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -332,4 +335,31 @@ func TestClusterReadIndexAnswersOnReadStates(t *testing.T) {
 		t.Fatalf("a partitioned follower got a read index (%d) without a quorum", rs.Index)
 	case <-time.After(300 * time.Millisecond):
 	}
+}
+
+// eagerJoiner delivers a peer's message the moment the member joins, as a network transport may
+// (chapter 06's: the other members' streams are up before the restarted member starts).
+type eagerJoiner struct {
+	net       *transport.Network
+	from      uint64
+	delivered error
+}
+
+func (j *eagerJoiner) Join(id uint64, r transport.Raft) transport.Transporter {
+	tr := j.net.Join(id, r)
+	j.delivered = r.Process(context.Background(), raftpb.Message{Type: raftpb.MsgHeartbeat, From: j.from, To: id, Term: 1})
+	return tr
+}
+
+// A message a transport delivers between Join and Start reaches raft: the member is whole once it
+// has joined.
+func TestProcessRightAfterJoin(t *testing.T) {
+	members := clustertest.Members(3, 44000)
+	j := &eagerJoiner{net: transport.NewNetwork(), from: members[1].ID}
+	s, err := NewServer(ServerConfig{Name: members[0].Name, DataDir: t.TempDir(), Members: members, TickMs: 10}, j)
+	require.NoError(t, err)
+	require.NoError(t, j.delivered, "raft takes a message delivered as the member joins")
+	s.Start()
+	j.net.Leave(s.ID())
+	require.NoError(t, s.Stop())
 }

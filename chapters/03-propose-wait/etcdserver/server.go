@@ -130,8 +130,10 @@ func NewServer(cfg ServerConfig, net transport.Joiner, opts ...ServerOption) (*E
 		raftStorage: b.raft.raftStorage,
 		storage:     b.storage,
 		heartbeat:   time.Duration(cfg.TickMs) * time.Millisecond,
-		transport:   net.Join(b.self.ID, s),
 	})
+	// Joined only once s.r exists: a transport may deliver a peer's message (Process) as soon as
+	// the member has joined, before Start (chapter 06's HTTP transport does, to a restarted member).
+	s.r.transport = net.Join(b.self.ID, s)
 	return s, nil
 }
 

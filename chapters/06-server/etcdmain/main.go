@@ -1,23 +1,38 @@
 package etcdmain
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"syscall"
 
 	"etcdwalk/chapters/02-kvserver/etcdserver/api/v3rpc"
 	"etcdwalk/chapters/06-server/embed"
 )
 
-// startEtcd starts the member once its configuration is valid. It is chapter 06's next step
-// (embed.StartEtcd, then serving until a signal); until then there is nothing to start.
-var startEtcd = func(*embed.Config) error {
-	return errors.New("this build validates the configuration only: the server (embed.StartEtcd) is not part of it yet")
+// startEtcd starts the member once its configuration is valid, and serves until SIGINT or
+// SIGTERM, or until a listener fails (etcd's startEtcd and the wait in etcdmain.startEtcdOrProxy).
+var startEtcd = func(cfg *embed.Config) error {
+	e, err := embed.StartEtcd(cfg)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	select {
+	case <-ctx.Done():
+		return nil
+	case err := <-e.Err():
+		return err
+	}
 }
 
 // Main runs etcdwalk with args (without the program name) and returns its exit status: 0 after

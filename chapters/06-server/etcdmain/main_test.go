@@ -2,6 +2,7 @@ package etcdmain
 
 import (
 	"bytes"
+	"net"
 	"strings"
 	"testing"
 
@@ -166,11 +167,23 @@ func TestHelpAndVersion(t *testing.T) {
 	}
 }
 
+// A start that fails (here: the client port is taken) is exit status 1 with the reason, and
+// leaves nothing running.
 func TestStartFailureIsExitOne(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer taken.Close()
+	free, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	peer := "http://" + free.Addr().String()
+	require.NoError(t, free.Close())
+	client := "http://" + taken.Addr().String()
 	var errOut bytes.Buffer
-	code := run(nil, nil, &bytes.Buffer{}, &errOut, startEtcd)
-	require.Equal(t, 1, code, "the default start hook has no server to start yet and must say so")
-	require.Contains(t, errOut.String(), "not part of it yet")
+	code := run([]string{"--data-dir", t.TempDir(), "--listen-client-urls", client, "--advertise-client-urls", client,
+		"--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster", "default=" + peer},
+		nil, &bytes.Buffer{}, &errOut, startEtcd)
+	require.Equal(t, 1, code, "a member that cannot start exits 1")
+	require.Contains(t, errOut.String(), taken.Addr().String(), "and says which address it could not listen on")
 }
 
 func TestUnsupportedListHasNoSupportedFlag(t *testing.T) {

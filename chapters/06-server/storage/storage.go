@@ -56,12 +56,17 @@ func (st *storage) Close() error { return st.w.Close() }
 // saved yet. Otherwise the member restarts from the newest snapshot and what the WAL holds after
 // it; a torn tail (a crash in the middle of a write) is repaired once, a corrupt record anywhere
 // else is an error naming its file and offset.
-func Opener(lg *slog.Logger) etcdserver.StorageOpener {
+//
+// walDir is etcd's --wal-dir; "" means the data directory's member/wal.
+func Opener(lg *slog.Logger, walDir string) etcdserver.StorageOpener {
 	if lg == nil {
 		lg = slog.New(slog.DiscardHandler)
 	}
 	return func(cfg *etcdserver.ServerConfig) (etcdserver.Storage, etcdserver.SavedLog, error) {
-		walDir, snapDir := datadir.ToWALDir(cfg.DataDir), datadir.ToSnapDir(cfg.DataDir)
+		walDir, snapDir := walDir, datadir.ToSnapDir(cfg.DataDir)
+		if walDir == "" {
+			walDir = datadir.ToWALDir(cfg.DataDir)
+		}
 		if err := os.MkdirAll(snapDir, 0o700); err != nil {
 			return nil, etcdserver.SavedLog{}, fmt.Errorf("storage: create snap dir: %w", err)
 		}

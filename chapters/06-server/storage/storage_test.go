@@ -53,7 +53,7 @@ func TestWALRestartsAChapter03Member(t *testing.T) {
 	var cfgs []etcdserver.ServerConfig
 	for _, m := range members {
 		cfg := etcdserver.ServerConfig{Name: m.Name, DataDir: t.TempDir(), Members: members, TickMs: 10, ElectionTicks: 10, RequestTimeout: 2 * time.Second}
-		s, err := etcdserver.NewServer(cfg, net, etcdserver.WithStorage(Opener(nil)))
+		s, err := etcdserver.NewServer(cfg, net, etcdserver.WithStorage(Opener(nil, "")))
 		require.NoError(t, err)
 		servers, cfgs = append(servers, s), append(cfgs, cfg)
 	}
@@ -73,7 +73,7 @@ func TestWALRestartsAChapter03Member(t *testing.T) {
 	require.NoError(t, f.Stop())
 	put(t, lead, "b", "2") // while f is down
 
-	restarted, err := etcdserver.NewServer(cfgs[i], net, etcdserver.WithStorage(Opener(nil)))
+	restarted, err := etcdserver.NewServer(cfgs[i], net, etcdserver.WithStorage(Opener(nil, "")))
 	require.NoError(t, err, "a member with a WAL restarts on its data dir")
 	servers[i] = restarted // clustertest.Start's cleanup stops it
 	restarted.Start()
@@ -88,13 +88,13 @@ func TestWALRestartsAChapter03Member(t *testing.T) {
 // A new data directory gets a WAL, and a member with a WAL restarts from it.
 func TestWALOpenerNewOrRestart(t *testing.T) {
 	cfg := &etcdserver.ServerConfig{Name: "m1", DataDir: t.TempDir()}
-	st, saved, err := Opener(nil)(cfg)
+	st, saved, err := Opener(nil, "")(cfg)
 	require.NoError(t, err)
 	require.False(t, saved.Exists, "a new data directory: nothing saved, the member starts new")
 	require.NoError(t, st.Close())
 	require.DirExists(t, datadir.ToSnapDir(cfg.DataDir))
 
-	st, saved, err = Opener(nil)(cfg)
+	st, saved, err = Opener(nil, "")(cfg)
 	require.NoError(t, err)
 	require.True(t, saved.Exists, "a WAL exists: the member restarts, even before its first entry")
 	require.NoError(t, st.Close())
@@ -105,7 +105,7 @@ func TestWALOpenerNewOrRestart(t *testing.T) {
 // repair a torn tail gets would drop the acknowledged records after it.
 func TestWALRepairRefusedForACorruptWALAtStart(t *testing.T) {
 	cfg := &etcdserver.ServerConfig{Name: "m1", DataDir: t.TempDir()}
-	st, _, err := Opener(nil)(cfg)
+	st, _, err := Opener(nil, "")(cfg)
 	require.NoError(t, err)
 	require.NoError(t, st.Close())
 
@@ -130,7 +130,7 @@ func TestWALRepairRefusedForACorruptWALAtStart(t *testing.T) {
 	}
 	b[end/2] ^= 0xff
 	require.NoError(t, os.WriteFile(path, b, 0o600))
-	_, _, err = Opener(nil)(cfg)
+	_, _, err = Opener(nil, "")(cfg)
 	require.ErrorContains(t, err, "0000000000000000-0000000000000000.wal",
 		"a WAL with a corrupt record in the middle must not start a member, and the error names the file")
 }

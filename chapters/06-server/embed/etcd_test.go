@@ -1,0 +1,142 @@
+package embed
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	clientv3 "etcdwalk/chapters/05-client/client/v3"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	logOutput = io.Discard
+	goleak.VerifyTestMain(m)
+}
+
+func freePorts(t *testing.T, n int) []string {
+	var hosts []string
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		hosts = append(hosts, ln.Addr().String())
+		require.NoError(t, ln.Close())
+	}
+	return hosts
+}
+
+// threeMembers is the configuration of a three-member cluster on loopback, as a script that
+// starts etcd would write it, with fast raft timing.
+func threeMembers(t *testing.T) []*Config {
+	peers, clients := freePorts(t, 3), freePorts(t, 3)
+	var initial []string
+	for i := range 3 {
+		initial = append(initial, fmt.Sprintf("infra%d=http://%s", i+1, peers[i]))
+	}
+	var cfgs []*Config
+	for i := range 3 {
+		cfg := NewConfig()
+		cfg.Name, cfg.Dir = fmt.Sprintf("infra%d", i+1), t.TempDir()
+		cfg.ListenPeerUrls = mustURLs("http://" + peers[i])
+		cfg.AdvertisePeerUrls = cfg.ListenPeerUrls
+		cfg.ListenClientUrls = mustURLs("http://" + clients[i])
+		cfg.AdvertiseClientUrls = cfg.ListenClientUrls
+		cfg.InitialCluster = strings.Join(initial, ",")
+		cfg.TickMs, cfg.ElectionMs = 10, 100
+		cfgs = append(cfgs, cfg)
+	}
+	return cfgs
+}
+
+func endpoint(cfg *Config) string { return "http://" + cfg.ListenClientUrls[0].Host }
+
+func client(t *testing.T, eps ...string) *clientv3.Client {
+	cli, err := clientv3.New(clientv3.Config{Endpoints: eps, DialTimeout: 5 * time.Second,
+		Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	t.Cleanup(func() { cli.Close() })
+	return cli
+}
+
+func ctxT(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// Three members, each started as its own embed.Etcd with etcd's flags, serve chapter 05's client
+// as one cluster over their HTTP peer transports; a member closed and started again on its data
+// directory comes back with what it had, and catches up.
+func TestStartEtcdThreeMembersAndRestart(t *testing.T) {
+	cfgs := threeMembers(t)
+	members := make([]*Etcd, 3)
+	for i, cfg := range cfgs {
+		e, err := StartEtcd(cfg)
+		require.NoError(t, err, "member %d should start", i+1)
+		members[i] = e
+	}
+	t.Cleanup(func() {
+		for _, e := range members {
+			e.Close()
+		}
+	})
+	var eps []string
+	for _, cfg := range cfgs {
+		eps = append(eps, endpoint(cfg))
+	}
+	cli := client(t, eps...)
+	_, err := cli.Put(ctxT(t), "foo", "bar")
+	require.NoError(t, err, "a put through the cluster commits once a leader is elected over HTTP")
+	for _, ep := range eps {
+		r, err := client(t, ep).Get(ctxT(t), "foo")
+		require.NoError(t, err)
+		require.Len(t, r.Kvs, 1, "a linearizable get through %s sees the put", ep)
+		require.Equal(t, "bar", string(r.Kvs[0].Value))
+	}
+	ml, err := cli.MemberList(ctxT(t))
+	require.NoError(t, err)
+	require.Len(t, ml.Members, 3)
+
+	members[1].Close()
+	_, err = cli.Put(ctxT(t), "while", "down")
+	require.NoError(t, err, "two of three are a quorum")
+	restarted, err := StartEtcd(cfgs[1])
+	require.NoError(t, err, "a member restarts on its data directory, from its WAL")
+	members[1] = restarted
+	one := client(t, eps[1])
+	r, err := one.Get(ctxT(t), "while")
+	require.NoError(t, err)
+	require.Len(t, r.Kvs, 1, "the restarted member catches up on the write it missed")
+	r, err = one.Get(ctxT(t), "foo", clientv3.WithSerializable())
+	require.NoError(t, err)
+	require.Len(t, r.Kvs, 1, "and still has what it had before")
+	require.Equal(t, int64(1), r.Kvs[0].Version, "nothing was applied twice")
+}
+
+// Bad starts are refused with a clear error and leave nothing listening.
+func TestStartEtcdRefusesBadStarts(t *testing.T) {
+	t.Run("port in use", func(t *testing.T) {
+		cfg := threeMembers(t)[0]
+		taken, err := net.Listen("tcp", cfg.ListenClientUrls[0].Host)
+		require.NoError(t, err)
+		defer taken.Close()
+		_, err = StartEtcd(cfg)
+		require.ErrorContains(t, err, cfg.ListenClientUrls[0].Host, "the error names the address in use")
+		ln, err := net.Listen("tcp", cfg.ListenPeerUrls[0].Host)
+		require.NoError(t, err, "the peer port the refused start had opened is free again")
+		ln.Close()
+	})
+	t.Run("name not in the initial cluster", func(t *testing.T) {
+		cfg := threeMembers(t)[0]
+		cfg.Name = "stranger"
+		_, err := StartEtcd(cfg)
+		require.ErrorContains(t, err, `couldn't find local name "stranger" in the initial cluster configuration`)
+	})
+}
