@@ -3,7 +3,6 @@ package cluster
 import (
 	"context"
 	"fmt"
-	"net"
 	"sync"
 	"testing"
 	"time"
@@ -11,6 +10,7 @@ import (
 	pb "etcdwalk/chapters/01-rpc/api/etcdserverpb"
 	"etcdwalk/chapters/01-rpc/pkg/serve/servetest"
 	"etcdwalk/chapters/03-propose-wait/etcdserver"
+	"etcdwalk/chapters/03-propose-wait/pkg/clustertest"
 	"etcdwalk/chapters/03-propose-wait/transport"
 
 	"github.com/stretchr/testify/require"
@@ -41,21 +41,10 @@ func (w *wrapped) Stop() error {
 	return w.EtcdServer.Stop()
 }
 
-func freeURLs(t *testing.T, n int) []string {
-	var urls []string
-	for range n {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		urls = append(urls, "http://"+ln.Addr().String())
-		require.NoError(t, ln.Close())
-	}
-	return urls
-}
-
 // The cluster runs and serves whatever NewMember builds, each with its own configuration and the
 // whole membership: the seam chapter 04 plugs its ReadIndex server into.
 func TestClusterStartRunsTheMembersNewMemberBuilds(t *testing.T) {
-	urls := freeURLs(t, 3)
+	urls := clustertest.FreeURLs(t, 3)
 	var built []*wrapped
 	newMember := func(cfg etcdserver.ServerConfig, net transport.Joiner) (*wrapped, error) {
 		s, err := etcdserver.NewServer(cfg, net)
@@ -95,7 +84,7 @@ func TestClusterStartRunsTheMembersNewMemberBuilds(t *testing.T) {
 // A killed member stops answering, with its connections dropped, while the other two go on as a
 // quorum; Stop then leaves it alone.
 func TestClusterKillTakesOneMemberAway(t *testing.T) {
-	urls := freeURLs(t, 3)
+	urls := clustertest.FreeURLs(t, 3)
 	c, err := Start(Config{ClientURLs: urls, DataDir: t.TempDir(), Server: etcdserver.ServerConfig{TickMs: 10}}, NewServer)
 	require.NoError(t, err)
 	defer func() { require.NoError(t, c.Stop(), "Stop skips the killed member") }()

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"etcdwalk/chapters/03-propose-wait/pkg/clustertest"
 	clientv3 "etcdwalk/chapters/05-client/client/v3"
 
 	"github.com/stretchr/testify/require"
@@ -21,21 +22,10 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-func freePorts(t *testing.T, n int) []string {
-	var hosts []string
-	for range n {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		hosts = append(hosts, ln.Addr().String())
-		require.NoError(t, ln.Close())
-	}
-	return hosts
-}
-
 // threeMembers is the configuration of a three-member cluster on loopback, as a script that
 // starts etcd would write it, with fast raft timing.
 func threeMembers(t *testing.T) []*Config {
-	peers, clients := freePorts(t, 3), freePorts(t, 3)
+	peers, clients := hosts(clustertest.FreeURLs(t, 3)), hosts(clustertest.FreeURLs(t, 3))
 	var initial []string
 	for i := range 3 {
 		initial = append(initial, fmt.Sprintf("infra%d=http://%s", i+1, peers[i]))
@@ -53,6 +43,14 @@ func threeMembers(t *testing.T) []*Config {
 		cfgs = append(cfgs, cfg)
 	}
 	return cfgs
+}
+
+// hosts strips the scheme off urls.
+func hosts(urls []string) []string {
+	for i, u := range urls {
+		urls[i] = strings.TrimPrefix(u, "http://")
+	}
+	return urls
 }
 
 func endpoint(cfg *Config) string { return "http://" + cfg.ListenClientUrls[0].Host }

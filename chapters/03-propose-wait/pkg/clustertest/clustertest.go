@@ -2,6 +2,7 @@ package clustertest
 
 import (
 	"fmt"
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -132,4 +133,18 @@ func RunSchedule[S Member](net *transport.Network, members []S, faults []Fault, 
 			afterStep(step)
 		}
 	}
+}
+
+// FreeURLs is n client URLs on 127.0.0.1 ports that were free a moment ago, for clusters served on
+// real sockets (chapter 03's cluster tests, chapter 05's client suite, chapter 06's members).
+func FreeURLs(t testing.TB, n int) []string {
+	t.Helper()
+	var urls []string
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		urls = append(urls, "http://"+ln.Addr().String())
+		require.NoError(t, ln.Close())
+	}
+	return urls
 }

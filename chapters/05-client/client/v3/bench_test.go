@@ -2,7 +2,6 @@ package clientv3_test
 
 import (
 	"context"
-	"net"
 	"os"
 	"strings"
 	"testing"
@@ -66,15 +65,7 @@ func (kv benchKV) Get(ctx context.Context, key string, ser bool) ([]byte, error)
 // three free ports, waits until its members agree on a leader, and returns its client URLs.
 func benchCluster(b *testing.B) []string {
 	b.Helper()
-	var urls []string
-	for range 3 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			b.Fatal(err)
-		}
-		urls = append(urls, "http://"+ln.Addr().String())
-		ln.Close()
-	}
+	urls := clustertest.FreeURLs(b, 3)
 	c, err := cluster.Start(cluster.Config{ClientURLs: urls, DataDir: b.TempDir(), Logger: discard(),
 		Server: etcdserver.ServerConfig{Logger: discard()}},
 		func(cfg etcdserver.ServerConfig, net transport.Joiner) (*readindex.EtcdServer, error) {

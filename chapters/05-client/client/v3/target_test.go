@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -47,7 +46,7 @@ func newTarget(t *testing.T) *target {
 	if eps := os.Getenv(envEndpoints); eps != "" {
 		return externalTarget(t, strings.Split(eps, ","))
 	}
-	urls := freeURLs(t, 3)
+	urls := clustertest.FreeURLs(t, 3)
 	c, err := cluster.Start(cluster.Config{ClientURLs: urls, DataDir: t.TempDir(), Logger: discard(),
 		Server: etcdserver.ServerConfig{TickMs: 10, ElectionTicks: 10}},
 		func(cfg etcdserver.ServerConfig, net transport.Joiner) (*readindex.EtcdServer, error) {
@@ -123,14 +122,3 @@ func ctxT(t *testing.T) context.Context {
 }
 
 func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
-
-func freeURLs(t *testing.T, n int) []string {
-	var urls []string
-	for range n {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		urls = append(urls, "http://"+ln.Addr().String())
-		require.NoError(t, ln.Close())
-	}
-	return urls
-}
