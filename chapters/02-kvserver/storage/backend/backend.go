@@ -109,17 +109,9 @@ func New(cfg BackendConfig) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("backend: open %s: %w", path, err)
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{Key, Meta, Alarm} {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := createBuckets(db); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("backend: create buckets: %w", err)
+		return nil, err
 	}
 	tx, err := db.Begin(true)
 	if err != nil {
@@ -133,6 +125,22 @@ func New(cfg BackendConfig) (*Backend, error) {
 	b.cur.Store(newBatch())
 	go b.committer()
 	return b, nil
+}
+
+// createBuckets makes sure the buckets of the schema exist.
+func createBuckets(db *bolt.DB) error {
+	err := db.Update(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{Key, Meta, Alarm} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("backend: create buckets: %w", err)
+	}
+	return nil
 }
 
 // Hooks let the layers above act at each commit, with the batch lock held (etcd's backend hooks,

@@ -48,5 +48,9 @@
 // and readers held off meanwhile, as etcd's does: deleting and compacting free pages inside the
 // file, but only a defragmentation shrinks Size, which is what the quota is checked against.
 //
-// Left out: snapshots, hashing, metrics.
+// Snapshot and ReplaceWith (snapshot.go) are the seam for chapter 06's snapshots: a consistent
+// copy of the committed database for a leader to send (etcd's backend.Snapshot), and the
+// received copy put in place of a follower's file (etcd's openSnapshotBackend).
+//
+// Left out: hashing, metrics.
 package backend

@@ -86,6 +86,35 @@ func New(b *backend.Backend) (*Store, error) {
 	return s, nil
 }
 
+// Restore makes the bbolt file at dbPath the store's backend and rebuilds the index from it
+// (etcd's store.Restore, with openSnapshotBackend): a follower applying a leader's snapshot goes
+// on from the leader's db. Readers wait while it runs; a physical compaction in progress is let
+// finish first, and one the new db has scheduled but not finished is run, as at New.
+func (s *Store) Restore(dbPath string) error {
+	s.compactMu.Lock()
+	s.mu.Lock()
+	if err := s.b.ReplaceWith(dbPath); err != nil {
+		s.mu.Unlock()
+		s.compactMu.Unlock()
+		return err
+	}
+	s.revMu.Lock()
+	s.kvindex = newTreeIndex()
+	s.currentRev, s.compactMainRev = 1, -1
+	scheduled, finished, err := s.restore()
+	s.committingRev = s.currentRev
+	s.revMu.Unlock()
+	s.mu.Unlock()
+	s.compactMu.Unlock()
+	if err != nil {
+		return err
+	}
+	if scheduled > finished {
+		<-s.scheduleCompaction(scheduled)
+	}
+	return nil
+}
+
 func readRevMeta(v []byte) int64 {
 	if len(v) != revBytesLen {
 		return 0

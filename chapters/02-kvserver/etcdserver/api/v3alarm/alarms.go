@@ -23,8 +23,19 @@ type AlarmStore struct {
 // NewAlarmStore loads the alarms saved in be (etcd's NewAlarmStore and restore): an alarm raised
 // before a restart is still raised after it.
 func NewAlarmStore(be *backend.Backend) (*AlarmStore, error) {
-	a := &AlarmStore{types: make(map[pb.AlarmType]map[uint64]*pb.AlarmMember), be: be}
-	err := be.View(func(tx *backend.ReadTx) error {
+	a := &AlarmStore{be: be}
+	if err := a.Restore(); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Restore reloads the alarms from the backend, dropping those it held (etcd's restoreAlarms, in
+// applySnapshot): after a follower's backend is replaced by a leader's snapshot, the alarms are
+// the leader's.
+func (a *AlarmStore) Restore() error {
+	types := make(map[pb.AlarmType]map[uint64]*pb.AlarmMember)
+	err := a.be.View(func(tx *backend.ReadTx) error {
 		var err error
 		tx.ForEach(backend.Alarm, nil, nil, func(k, _ []byte) bool {
 			m := &pb.AlarmMember{}
@@ -32,15 +43,18 @@ func NewAlarmStore(be *backend.Backend) (*AlarmStore, error) {
 				err = fmt.Errorf("v3alarm: restore alarm %x: %w", k, err)
 				return false
 			}
-			a.addToMap(m)
+			addToMap(types, m)
 			return true
 		})
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return a, nil
+	a.mu.Lock()
+	a.types = types
+	a.mu.Unlock()
+	return nil
 }
 
 // Activate raises alarm at for member id and returns it; if it is raised already, it returns the
@@ -54,7 +68,7 @@ func (a *AlarmStore) Activate(id uint64, at pb.AlarmType) *pb.AlarmMember {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	m := &pb.AlarmMember{MemberID: id, Alarm: at}
-	if old := a.addToMap(m); old != m {
+	if old := addToMap(a.types, m); old != m {
 		return proto.Clone(old).(*pb.AlarmMember)
 	}
 	a.be.Lock()
@@ -98,12 +112,13 @@ func (a *AlarmStore) Get(at pb.AlarmType) []*pb.AlarmMember {
 	return ret
 }
 
-// addToMap adds m unless its member already has that alarm, and returns the one in the map.
-func (a *AlarmStore) addToMap(m *pb.AlarmMember) *pb.AlarmMember {
-	set := a.types[m.Alarm]
+// addToMap adds m to types unless its member already has that alarm, and returns the one in
+// the map.
+func addToMap(types map[pb.AlarmType]map[uint64]*pb.AlarmMember, m *pb.AlarmMember) *pb.AlarmMember {
+	set := types[m.Alarm]
 	if set == nil {
 		set = make(map[uint64]*pb.AlarmMember)
-		a.types[m.Alarm] = set
+		types[m.Alarm] = set
 	}
 	if old := set[m.MemberID]; old != nil {
 		return old

@@ -2,6 +2,7 @@ package v3alarm
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -134,4 +135,40 @@ func TestAlarmStoreRefusesACorruptBucket(t *testing.T) {
 	defer be.Close()
 	_, err = NewAlarmStore(be)
 	require.ErrorContains(t, err, "v3alarm: restore alarm ff", "a key that is not an alarm is an error at start, not a panic")
+}
+
+// TestAlarmStoreRestoreTakesTheNewBackendsAlarms: a follower whose backend is replaced by a
+// leader's snapshot has the leader's alarms, not its own.
+func TestAlarmStoreRestoreTakesTheNewBackendsAlarms(t *testing.T) {
+	dir := t.TempDir()
+	leaderBE, err := backend.Open(filepath.Join(t.TempDir(), "db"))
+	require.NoError(t, err)
+	defer leaderBE.Close()
+	leader, err := NewAlarmStore(leaderBE)
+	require.NoError(t, err)
+	leader.Activate(2, pb.AlarmType_NOSPACE)
+	require.NoError(t, leaderBE.WaitCommit(context.Background()))
+
+	be, err := backend.Open(filepath.Join(dir, "db"))
+	require.NoError(t, err)
+	defer be.Close()
+	a, err := NewAlarmStore(be)
+	require.NoError(t, err)
+	a.Activate(1, pb.AlarmType_CORRUPT)
+	require.NoError(t, be.WaitCommit(context.Background()))
+
+	snap, err := leaderBE.Snapshot()
+	require.NoError(t, err)
+	path := filepath.Join(dir, "snap.db")
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	_, err = snap.WriteTo(f)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	require.NoError(t, snap.Close())
+	require.NoError(t, be.ReplaceWith(path))
+
+	require.NoError(t, a.Restore())
+	requireAlarms(t, []*pb.AlarmMember{member(2, pb.AlarmType_NOSPACE)}, a.Get(pb.AlarmType_NONE),
+		"after Restore the alarms are the new backend's only")
 }

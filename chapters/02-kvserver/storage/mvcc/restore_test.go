@@ -1,0 +1,46 @@
+package mvcc
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestStoreRestoreFromALeadersSnapshot is a follower applying a leader's snapshot: its store
+// goes on from the leader's db, with the leader's history, revision and compaction.
+func TestStoreRestoreFromALeadersSnapshot(t *testing.T) {
+	leader, _ := openStore(t, t.TempDir())
+	history(t, leader) // foo: 2 3 (del)4 5, bar: 6
+	_, err := leader.Compact(testCtx(t), 3)
+	require.NoError(t, err)
+
+	dir := t.TempDir()
+	follower, _ := openStore(t, dir)
+	mustPut(t, follower, "stale", "1") // rev 2, only the follower's
+
+	path := filepath.Join(dir, "snap.db")
+	snap, err := leader.b.Snapshot()
+	require.NoError(t, err)
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	_, err = snap.WriteTo(f)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	require.NoError(t, snap.Close())
+
+	require.NoError(t, follower.Restore(path))
+	require.Equal(t, int64(6), follower.Rev(), "the revision is the leader's")
+	got, err := readAt(t, follower, "stale", 0)
+	require.NoError(t, err)
+	require.Empty(t, got, "the follower's own keys are gone: the index is rebuilt from the new db")
+	for rev, want := range map[int64]string{4: "", 5: "c@5/5/v1", 6: "c@5/5/v1"} {
+		got, err := readAt(t, follower, "foo", rev)
+		require.NoError(t, err)
+		require.Equal(t, want, got, "foo at %d after Restore", rev)
+	}
+	_, err = readAt(t, follower, "foo", 2)
+	require.ErrorIs(t, err, ErrCompacted, "the leader's compaction holds on the follower")
+	require.Equal(t, int64(7), mustPut(t, follower, "foo", "d"), "writes go on from the leader's revision")
+}
