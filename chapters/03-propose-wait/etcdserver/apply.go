@@ -11,6 +11,7 @@ import (
 	"etcdwalk/chapters/02-kvserver/etcdserver/txn"
 	irpb "etcdwalk/chapters/03-propose-wait/api/etcdserverpb"
 
+	"go.etcd.io/raft/v3"
 	"go.etcd.io/raft/v3/raftpb"
 	"google.golang.org/protobuf/proto"
 )
@@ -47,20 +48,17 @@ func (s *EtcdServer) run() {
 	for {
 		select {
 		case ap := <-s.r.applyc:
-			// Take whatever else raft has committed meanwhile too: one Sync then covers it all.
-			for more := true; more; {
-				select {
-				case next := <-s.r.applyc:
-					ap.entries = append(ap.entries, next.entries...)
-				default:
-					more = false
+			if err := s.applyBatches(ap); err != nil {
+				if errors.Is(err, errRaftEnded) {
+					s.err = <-s.r.errorc
+					return
 				}
-			}
-			if err := s.applyAll(ap); err != nil {
-				s.lg.Error("backend commit failed; the member stops", "member", s.Cfg.Name, "error", err)
+				s.lg.Error("applying committed entries failed; the member stops", "member", s.Cfg.Name, "error", err)
 				s.err = err
 				return
 			}
+		case m := <-s.r.msgSnapC: // nil, so never ready, without snapshots
+			s.sendSnapshot(m)
 		case err := <-s.r.errorc:
 			s.err = err
 			return
@@ -70,14 +68,62 @@ func (s *EtcdServer) run() {
 	}
 }
 
+// applyBatches applies ap, and whatever else raft has committed meanwhile with it: one Sync then
+// covers it all. A received snapshot is applied on its own, in its place in the order.
+func (s *EtcdServer) applyBatches(ap toApply) error {
+	for {
+		var next *toApply
+	merge:
+		for {
+			select {
+			case n := <-s.r.applyc:
+				if !raft.IsEmptySnap(n.snapshot) {
+					next = &n
+					break merge
+				}
+				// The later Ready is saved after the earlier one: its notifyc covers both.
+				ap.entries, ap.notifyc = append(ap.entries, n.entries...), n.notifyc
+			default:
+				break merge
+			}
+		}
+		if err := s.applyAll(ap); err != nil {
+			return err
+		}
+		if next == nil {
+			return nil
+		}
+		ap = *next
+	}
+}
+
 // applyAll applies a batch, waits once until the store has it on disk, and only then publishes
 // the applied index, triggers applyWait and answers the waiting proposers: nobody hears "done"
 // about a write that is not durable, a reader waiting for index i sees every write up to i, and
 // one fsync serves the whole batch. A failed Sync is returned: it ends the member.
 func (s *EtcdServer) applyAll(ap toApply) error {
+	if !raft.IsEmptySnap(ap.snapshot) {
+		if err := s.applySnapshot(ap); err != nil {
+			return err
+		}
+	}
 	if len(ap.entries) == 0 {
 		return nil
 	}
+	if err := s.applyEntries(ap); err != nil {
+		return err
+	}
+	if s.snapshots == nil {
+		return nil
+	}
+	if !s.waitPersisted(ap) {
+		return errRaftEnded
+	}
+	return s.triggerSnapshot()
+}
+
+// applyEntries applies the entries of ap (see applyAll).
+func (s *EtcdServer) applyEntries(ap toApply) error {
 	s.applyMu.Lock()
 	defer s.applyMu.Unlock()
 	received := time.Now()
@@ -105,12 +151,13 @@ func (s *EtcdServer) applyAll(ap toApply) error {
 			// change is applied to raft again (etcd's applyConfChange does so too).
 			var cc raftpb.ConfChange
 			if err := cc.Unmarshal(e.Data); err == nil {
-				s.r.ApplyConfChange(cc)
+				s.confState = *s.r.ApplyConfChange(cc)
 			}
 		}
 		if !applied {
 			s.consistIndex.Store(e.Index)
 		}
+		s.appliedTerm = e.Term
 	}
 	// Every member syncs, not only the one with waiters: reads see only durable revisions, so a
 	// follower that did not sync would keep serving its old state. An alarm change is no store

@@ -16,6 +16,7 @@ import (
 	"etcdwalk/chapters/02-kvserver/storage/mvcc"
 
 	"go.etcd.io/raft/v3"
+	"go.etcd.io/raft/v3/raftpb"
 )
 
 // ErrDataDirInUse: the backend holds applied entries but there is no raft log to go on from.
@@ -33,6 +34,7 @@ type bootstrappedServer struct {
 	kv        *mvcc.Store
 	alarms    *v3alarm.AlarmStore // the alarms the backend holds, raised before a restart
 	ci        uint64              // the consistent index: the last entry the backend holds
+	snapshot  raftpb.Snapshot     // the snapshot raft restarts from, if any
 	storage   Storage
 	raft      bootstrappedRaft
 }
@@ -76,6 +78,7 @@ func bootstrap(cfg *ServerConfig, open StorageOpener) (b *bootstrappedServer, er
 		// applied already: refuse rather than lose writes.
 		return b, fmt.Errorf("%w (%s, consistent index %d)", ErrDataDirInUse, cfg.DataDir, b.ci)
 	}
+	b.snapshot = saved.Snapshot
 	b.raft, err = bootstrapRaft(cfg, self.ID, ids, saved)
 	return b, err
 }
@@ -101,17 +104,7 @@ func (b *bootstrappedServer) bootstrapBackend(dataDir string) error {
 		return err
 	}
 	b.be = be
-	err = be.View(func(tx *backend.ReadTx) error {
-		switch v := tx.Get(backend.Meta, consistentIndexKeyName); len(v) {
-		case 0:
-		case 8:
-			b.ci = binary.BigEndian.Uint64(v)
-		default:
-			return fmt.Errorf("etcdserver: %s: consistent index of %d bytes", path, len(v))
-		}
-		return nil
-	})
-	if err != nil {
+	if b.ci, err = readConsistentIndex(be); err != nil {
 		return err
 	}
 	if b.kv, err = mvcc.New(be); err != nil {
@@ -119,6 +112,22 @@ func (b *bootstrappedServer) bootstrapBackend(dataDir string) error {
 	}
 	b.alarms, err = v3alarm.NewAlarmStore(be)
 	return err
+}
+
+// readConsistentIndex reads the index of the last entry the backend holds (etcd's
+// cindex.ReadConsistentIndex); 0 for a new backend.
+func readConsistentIndex(be *backend.Backend) (ci uint64, err error) {
+	err = be.View(func(tx *backend.ReadTx) error {
+		switch v := tx.Get(backend.Meta, consistentIndexKeyName); len(v) {
+		case 0:
+		case 8:
+			ci = binary.BigEndian.Uint64(v)
+		default:
+			return fmt.Errorf("etcdserver: consistent index of %d bytes", len(v))
+		}
+		return nil
+	})
+	return ci, err
 }
 
 // bootstrapRaft loads raft's working log (raft.MemoryStorage) from what storage saved (etcd's

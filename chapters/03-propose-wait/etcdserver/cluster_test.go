@@ -67,18 +67,23 @@ func (c *testCluster) add(s *EtcdServer) {
 
 // newTestCluster starts n members with fast raft timing: 10ms ticks, elections after 10 ticks. A
 // request gives up after a second, many times what a write takes here: a write that never comes
-// back (an exercise not written yet) fails its test in a second, not in etcd's seven.
-func newTestCluster(t *testing.T, n int, tweak func(*ServerConfig)) *testCluster {
+// back (an exercise not written yet) fails its test in a second, not in etcd's seven. opts, if
+// any, give member i more options.
+func newTestCluster(t *testing.T, n int, tweak func(*ServerConfig), opts ...func(i int) ServerOption) *testCluster {
 	t.Helper()
 	c := &testCluster{net: transport.NewNetwork()}
 	members := clustertest.Members(n, 40000)
-	for _, m := range members {
+	for i, m := range members {
 		cfg := ServerConfig{Name: m.Name, DataDir: t.TempDir(), Members: members, TickMs: 10, ElectionTicks: 10, RequestTimeout: time.Second}
 		if tweak != nil {
 			tweak(&cfg)
 		}
 		log := NewMemoryLog()
-		s, err := NewServer(cfg, c.net, WithStorage(log.Opener()))
+		sopts := []ServerOption{WithStorage(log.Opener())}
+		for _, o := range opts {
+			sopts = append(sopts, o(i))
+		}
+		s, err := NewServer(cfg, c.net, sopts...)
 		require.NoError(t, err)
 		c.add(s)
 		c.logs = append(c.logs, log)

@@ -59,6 +59,7 @@ type ServerOption func(*serverOptions)
 type serverOptions struct {
 	storage    StorageOpener
 	readNotify func(ctx context.Context) error
+	snapshots  Snapshots
 }
 
 // WithStorage makes the member keep its raft log in what open returns (default:

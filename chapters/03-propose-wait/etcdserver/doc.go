@@ -30,7 +30,9 @@
 // the proposer returns the result.
 //
 // Left out: the WAL and snapshots (the Storage is a MemoryLog, lost with the process, so the
-// server cannot restart from a data dir: NewServer refuses one), membership changes after start,
+// server cannot restart from a data dir: NewServer refuses one; snapshot.go has the mechanics of
+// etcd's snapshot, compactRaftLog, createMergedSnapshotMessage and applySnapshot behind the
+// Snapshots seam, which chapter 06 fills), membership changes after start,
 // leases, auth, the leader's send-before-persist optimisation, and metrics. Reads are
 // served from the local store unless a read barrier is given (WithLinearizableReadNotify), so a
 // partitioned follower answers stale values: chapter 04's job.

@@ -16,9 +16,14 @@ import (
 // internalTimeout in raft.go).
 const internalTimeout = time.Second
 
-// toApply is one batch of committed entries for the apply loop (etcd's toApply).
+// toApply is what one Ready gives the apply loop (etcd's toApply): committed entries, and a
+// snapshot received from the leader, if any. notifyc is closed once the Ready loop has saved that
+// Ready and appended its entries to raft's log; the apply loop waits for it before it applies a
+// snapshot or takes one.
 type toApply struct {
-	entries []raftpb.Entry
+	entries  []raftpb.Entry
+	snapshot raftpb.Snapshot
+	notifyc  chan struct{}
 }
 
 // raftNodeConfig is what raftNode is built from (etcd's raftNodeConfig): raft itself, raft's
@@ -45,6 +50,10 @@ type raftNode struct {
 	readStateC chan raft.ReadState
 	// errorc carries the storage error that ends the member: etcd exits the process there.
 	errorc chan error
+	// msgSnapC carries the MsgSnap raft wants sent to the apply loop, which attaches the backend's
+	// db (etcd's raftNode.msgSnapC, one slot: a second snapshot while one waits is dropped). nil
+	// without snapshots, and then every message goes to the transport as it is.
+	msgSnapC chan raftpb.Message
 
 	lead atomic.Uint64
 	term atomic.Uint64
@@ -121,10 +130,14 @@ func (r *raftNode) handleReady(rd raft.Ready, rh readyHandler) error {
 			return nil
 		}
 	}
-	if n := len(rd.CommittedEntries); n > 0 {
-		rh.updateCommittedIndex(rd.CommittedEntries[n-1].Index)
+	var notifyc chan struct{}
+	if n := len(rd.CommittedEntries); n > 0 || !raft.IsEmptySnap(rd.Snapshot) {
+		if n > 0 {
+			rh.updateCommittedIndex(rd.CommittedEntries[n-1].Index)
+		}
+		notifyc = make(chan struct{})
 		select {
-		case r.applyc <- toApply{entries: rd.CommittedEntries}:
+		case r.applyc <- toApply{entries: rd.CommittedEntries, snapshot: rd.Snapshot, notifyc: notifyc}:
 		case <-r.stopped:
 			return nil
 		}
@@ -151,9 +164,35 @@ func (r *raftNode) handleReady(rd raft.Ready, rh readyHandler) error {
 	if err := r.raftStorage.Append(rd.Entries); err != nil {
 		return fmt.Errorf("append to raft's log: %w", err)
 	}
-	r.transport.Send(rd.Messages)
+	if notifyc != nil {
+		close(notifyc)
+	}
+	r.transport.Send(r.processMessages(rd.Messages))
 	r.Advance()
 	return nil
+}
+
+// processMessages takes the MsgSnap out of msgs for the apply loop (etcd's
+// raftNode.processMessages): a snapshot goes with the backend's db, which only the apply loop can
+// take consistently.
+func (r *raftNode) processMessages(msgs []raftpb.Message) []raftpb.Message {
+	if r.msgSnapC == nil {
+		return msgs
+	}
+	out := msgs[:0:0]
+	for _, m := range msgs {
+		if m.Type != raftpb.MsgSnap {
+			out = append(out, m)
+			continue
+		}
+		select {
+		case r.msgSnapC <- m:
+		default:
+			// One is on its way already; raft asks again once it hears this one failed.
+			r.ReportSnapshot(m.To, raft.SnapshotFailure)
+		}
+	}
+	return out
 }
 
 // stop ends the Ready loop, then raft, then the transport (etcd's raftNode.stop).

@@ -61,6 +61,14 @@ type EtcdServer struct {
 	// commit, so that the store knows which entries it holds (etcd's cindex package).
 	consistIndex atomic.Uint64
 
+	// snapshots, if set, takes, sends and receives snapshots (WithSnapshots). The apply loop alone
+	// uses progress, confState (the configuration as of the applied index, which a snapshot
+	// records) and appliedTerm (the term of the entry at the applied index).
+	snapshots   Snapshots
+	progress    Progress
+	confState   raftpb.ConfState
+	appliedTerm uint64
+
 	// leaderChanged is notified on every member when it learns of a new leader;
 	// firstCommitInTerm when it applies the empty entry a new leader commits first.
 	leaderChanged     *notify.Notifier
@@ -110,11 +118,17 @@ func NewServer(cfg ServerConfig, net transport.Joiner, opts ...ServerOption) (*E
 		leaderChanged:     notify.NewNotifier(),
 		firstCommitInTerm: notify.NewNotifier(),
 		readNotify:        o.readNotify,
+		snapshots:         o.snapshots,
+		confState:         b.snapshot.Metadata.ConfState,
+		appliedTerm:       b.snapshot.Metadata.Term,
+		progress:          Progress{AppliedIndex: b.snapshot.Metadata.Index, SnapshotIndex: b.snapshot.Metadata.Index},
 		stopping:          make(chan struct{}),
 		done:              make(chan struct{}),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.consistIndex.Store(b.ci)
+	// Raft restarts after its snapshot: what the snapshot holds is applied.
+	s.appliedIndex.Store(b.snapshot.Metadata.Index)
 	// The apply loop waits once per batch (Sync) before answering anyone.
 	b.kv.DeferSync(true)
 	// Every bbolt commit records how far the store got in the raft log, in the same transaction
@@ -131,6 +145,9 @@ func NewServer(cfg ServerConfig, net transport.Joiner, opts ...ServerOption) (*E
 		storage:     b.storage,
 		heartbeat:   time.Duration(cfg.TickMs) * time.Millisecond,
 	})
+	if s.snapshots != nil {
+		s.r.msgSnapC = make(chan raftpb.Message, 1)
+	}
 	// Joined only once s.r exists: a transport may deliver a peer's message (Process) as soon as
 	// the member has joined, before Start (chapter 06's HTTP transport does, to a restarted member).
 	s.r.transport = net.Join(b.self.ID, s)
@@ -170,6 +187,15 @@ func (s *EtcdServer) updateCommittedIndex(ci uint64) {
 // Process hands a message from a peer to raft (etcd's EtcdServer.Process).
 func (s *EtcdServer) Process(ctx context.Context, m raftpb.Message) error {
 	return s.r.Step(ctx, m)
+}
+
+// ReportUnreachable and ReportSnapshot tell raft what the transport saw (etcd's
+// EtcdServer.ReportUnreachable and ReportSnapshot): a peer it could not reach, and whether a
+// snapshot reached its follower. A follower that is sent a snapshot waits in raft's snapshot state
+// until the report.
+func (s *EtcdServer) ReportUnreachable(id uint64) { s.r.ReportUnreachable(id) }
+func (s *EtcdServer) ReportSnapshot(id uint64, status raft.SnapshotStatus) {
+	s.r.ReportSnapshot(id, status)
 }
 
 // Stop stops raft and the apply loop; requests still waiting get ErrStopped.

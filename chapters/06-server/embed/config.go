@@ -78,6 +78,9 @@ type Config struct {
 	InitialClusterToken string `json:"initial-cluster-token"`
 
 	LogLevel string `json:"log-level"`
+	// Logger, if set, is where the member logs, whatever LogLevel says (etcd's embed.Config.Logger,
+	// for a program that embeds a member). nil: text on standard error, at LogLevel.
+	Logger *slog.Logger `json:"-"`
 }
 
 // NewConfig returns a Config with etcd's defaults: a one-member cluster named "default" on
@@ -434,6 +437,10 @@ func (cfg *Config) ServerConfig() (etcdserver.ServerConfig, error) {
 	if err != nil {
 		return etcdserver.ServerConfig{}, err
 	}
+	lg := cfg.Logger
+	if lg == nil {
+		lg = slog.New(slog.NewTextHandler(logOutput, &slog.HandlerOptions{Level: level}))
+	}
 	return etcdserver.ServerConfig{
 		Name:          cfg.Name,
 		DataDir:       cfg.Dir,
@@ -441,7 +448,7 @@ func (cfg *Config) ServerConfig() (etcdserver.ServerConfig, error) {
 		TickMs:        cfg.TickMs,
 		ElectionTicks: cfg.ElectionTicks(),
 		Limits:        cfg.Limits.WithDefaults(),
-		Logger:        slog.New(slog.NewTextHandler(logOutput, &slog.HandlerOptions{Level: level})),
+		Logger:        lg,
 	}, nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"etcdwalk/chapters/02-kvserver/storage/datadir"
 	"etcdwalk/chapters/03-propose-wait/etcdserver"
 	readindex "etcdwalk/chapters/04-linearizable-read/etcdserver"
+	snapshots "etcdwalk/chapters/06-server/etcdserver"
 	"etcdwalk/chapters/06-server/etcdserver/api/rafthttp"
 	"etcdwalk/chapters/06-server/etcdserver/api/snap"
 	"etcdwalk/chapters/06-server/storage"
@@ -87,7 +88,13 @@ func StartEtcd(inCfg *Config) (e *Etcd, err error) {
 			}
 		}
 	}
-	if e.Server, err = readindex.NewServer(srvcfg, e.tr, etcdserver.WithStorage(storage.Opener(e.lg, inCfg.WALDir()))); err != nil {
+	e.Server, err = readindex.NewServer(srvcfg, e.tr,
+		etcdserver.WithStorage(storage.Opener(e.lg, inCfg.WALDir())),
+		etcdserver.WithSnapshots(&snapshots.Snapshots{
+			Snapshotter: snapshotter, Transport: e.tr,
+			SnapshotCount: inCfg.SnapshotCount, SnapshotCatchUpEntries: inCfg.SnapshotCatchUpEntries,
+		}))
+	if err != nil {
 		return e, err
 	}
 

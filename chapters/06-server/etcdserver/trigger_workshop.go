@@ -1,0 +1,36 @@
+//go:build workshop_06 || workshop_snapshottrigger
+
+//etcdwalk:exercise name=SnapshotTrigger tag=workshop_snapshottrigger tests=^TestSnapshotTrigger
+
+package etcdserver
+
+import "etcdwalk/chapters/03-propose-wait/etcdserver"
+
+// Workshop exercise "SnapshotTrigger": when a member snapshots, and how much of raft's log it
+// keeps. Make `go test -tags workshop_snapshottrigger -run '^TestSnapshotTrigger' ./etcdserver/`
+// pass. The reference answer is trigger.go; etcd's is server/etcdserver/server.go
+// (shouldSnapshot, triggerSnapshot, snapshot and compactRaftLog).
+
+// shouldSnapshot says whether the member has applied enough since its last snapshot.
+//
+// TODO: more than count entries applied since ep.SnapshotIndex. Exactly count is not yet, as in
+// etcd.
+func shouldSnapshot(ep *etcdserver.Progress, count uint64) bool {
+	return false
+}
+
+// triggerSnapshot snapshots and compacts raft's log when shouldSnapshot says so.
+//
+// TODO:
+//  1. Nothing to do unless shouldSnapshot(ep, count).
+//  2. log.Snapshot(ep.AppliedIndex); on error, return it (the member stops). Then record that
+//     the newest snapshot is at the applied index: what does the next call compare against?
+//  3. log.Compact, keeping catchUp entries before the snapshot. A follower that is a few entries
+//     behind should still be sent entries, not the whole db. What if fewer than catchUp entries
+//     exist at all? (uint64 does not go below zero.)
+//  4. Why must 2 come before 3?
+//
+// Until it is written the member never snapshots: everything else works, and raft's log grows.
+func triggerSnapshot(log etcdserver.RaftLog, ep *etcdserver.Progress, count, catchUp uint64) error {
+	return nil
+}
