@@ -98,8 +98,7 @@ func newSnapshotCluster(t *testing.T, count uint64) (*testCluster, []*memSnapsho
 	var wg sync.WaitGroup
 	t.Cleanup(wg.Wait) // runs after the members stop (cleanups run last in, first out)
 	snaps := make([]*memSnapshots, 3)
-	var c *testCluster
-	c = newTestCluster(t, 3, nil, func(i int) ServerOption {
+	c := newTestCluster(t, 3, nil, func(i int) ServerOption {
 		snaps[i] = &memSnapshots{dir: t.TempDir(), count: count, wg: &wg}
 		return WithSnapshots(snaps[i])
 	})
