@@ -14,31 +14,49 @@ import (
 
 // load is one benchmark-tool run: the same arguments against every server.
 type load struct {
-	name  string   // "put", "get" (linearizable), "get-s" (serializable)
-	args  []string // the tool's subcommand and its flags, after the global flags
-	total int      // requests the load sends
+	name           string   // "put", "put-seq" (one client), "get" (linearizable), "get-s" (serializable), "memory"
+	conns, clients int      // the tool's --conns and --clients
+	args           []string // the tool's subcommand and its flags, after the global flags
+	total          int      // requests the load sends
 	// readsKey: the load reads the config's getKey, which must be put before it.
 	readsKey bool
 }
 
-// loads are the loads of every round, in the order they run: puts, then linearizable gets of
+// loads are the loads of every round, in the order they run: with cfg.seqPut, puts from one
+// client on one connection first (each put waits for the previous one: the latency of one
+// write through the whole path); then puts from cfg.clients clients; then linearizable gets of
 // one key (etcd's ReadIndex path), then serializable gets of the same key (the local store only:
 // `range KEY --consistency s`).
 func (cfg config) loads() []load {
-	return []load{
-		{name: "put", args: []string{"put",
-			"--total", strconv.Itoa(cfg.putTotal),
-			"--key-size", strconv.Itoa(cfg.keySize),
-			"--val-size", strconv.Itoa(cfg.valSize),
-			"--sequential-keys",
-			"--key-space-size", strconv.Itoa(cfg.keySpace)}, total: cfg.putTotal},
-		{name: "get", args: []string{"range", cfg.getKey,
+	var loads []load
+	if cfg.seqPut {
+		loads = append(loads, cfg.putLoad("put-seq", 1, 1, cfg.putSeqTotal, cfg.valSize, cfg.keySpace))
+	}
+	return append(loads,
+		cfg.putLoad("put", cfg.conns, cfg.clients, cfg.putTotal, cfg.valSize, cfg.keySpace),
+		load{name: "get", conns: cfg.conns, clients: cfg.clients, args: []string{"range", cfg.getKey,
 			"--consistency", "l",
 			"--total", strconv.Itoa(cfg.getTotal)}, total: cfg.getTotal, readsKey: true},
-		{name: "get-s", args: []string{"range", cfg.getKey,
+		load{name: "get-s", conns: cfg.conns, clients: cfg.clients, args: []string{"range", cfg.getKey,
 			"--consistency", "s",
 			"--total", strconv.Itoa(cfg.getSTotal)}, total: cfg.getSTotal, readsKey: true},
-	}
+	)
+}
+
+// memoryLoad is the memory phase's load: cfg.memTotal puts of cfg.memValSize bytes, each to a key
+// of its own (sequential keys over a key space as large as the total), from the put load's clients.
+func (cfg config) memoryLoad() load {
+	return cfg.putLoad("memory", cfg.conns, cfg.clients, cfg.memTotal, cfg.memValSize, cfg.memTotal)
+}
+
+// putLoad is `benchmark put` with sequential keys cycling through keySpace keys.
+func (cfg config) putLoad(name string, conns, clients, total, valSize, keySpace int) load {
+	return load{name: name, conns: conns, clients: clients, args: []string{"put",
+		"--total", strconv.Itoa(total),
+		"--key-size", strconv.Itoa(cfg.keySize),
+		"--val-size", strconv.Itoa(valSize),
+		"--sequential-keys",
+		"--key-space-size", strconv.Itoa(keySpace)}, total: total}
 }
 
 // result is what the tool's report says about one load against one server.
@@ -52,15 +70,15 @@ type result struct {
 	serverCPU, toolCPU time.Duration
 }
 
-// runLoad runs the benchmark tool against endpoints with conns gRPC connections shared by clients
-// goroutines, and parses its report. With several endpoints the tool opens its connections to them
+// runLoad runs the benchmark tool against endpoints with the load's conns gRPC connections shared
+// by its clients goroutines, and parses its report. With several endpoints the tool opens its connections to them
 // in turn (connection i to endpoint i mod len(endpoints)), so the clients are spread over the
 // members.
-func runLoad(ctx context.Context, tool string, endpoints []string, conns, clients int, l load) (result, string, error) {
+func runLoad(ctx context.Context, tool string, endpoints []string, l load) (result, string, error) {
 	args := append([]string{
 		"--endpoints", strings.Join(endpoints, ","),
-		"--conns", strconv.Itoa(conns),
-		"--clients", strconv.Itoa(clients),
+		"--conns", strconv.Itoa(l.conns),
+		"--clients", strconv.Itoa(l.clients),
 		"--dial-timeout", "5s",
 		"--precise",
 	}, l.args...)

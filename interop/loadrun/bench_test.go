@@ -66,28 +66,55 @@ func TestCPUPerRequest(t *testing.T) {
 }
 
 // Every round runs the put load, then the two read loads of one key: linearizable, then
-// serializable, each as etcd's benchmark tool spells it.
+// serializable, each as etcd's benchmark tool spells it; with seqPut (chapter 06) a put load of
+// one client on one connection comes first.
 func TestLoads(t *testing.T) {
-	cfg := config{putTotal: 10, getTotal: 20, getSTotal: 30, valSize: 256, keySize: 8, keySpace: 100, getKey: "k"}
-	loads := cfg.loads()
-	require.Len(t, loads, 3, "three loads: put, get and get-s")
+	putArgs := func(total string) []string {
+		return []string{"put", "--total", total, "--key-size", "8", "--val-size", "256", "--sequential-keys", "--key-space-size", "100"}
+	}
+	type want struct {
+		name           string
+		conns, clients int
+		args           []string
+		total          int
+		readsKey       bool
+	}
+	put := want{"put", 10, 50, putArgs("10"), 10, false}
+	get := want{"get", 10, 50, []string{"range", "k", "--consistency", "l", "--total", "20"}, 20, true}
+	getS := want{"get-s", 10, 50, []string{"range", "k", "--consistency", "s", "--total", "30"}, 30, true}
 	tests := []struct {
-		name     string
-		args     []string
-		total    int
-		readsKey bool
+		name   string
+		seqPut bool
+		want   []want
 	}{
-		{"put", []string{"put", "--total", "10", "--key-size", "8", "--val-size", "256", "--sequential-keys", "--key-space-size", "100"}, 10, false},
-		{"get", []string{"range", "k", "--consistency", "l", "--total", "20"}, 20, true},
-		{"get-s", []string{"range", "k", "--consistency", "s", "--total", "30"}, 30, true},
+		{"chapters 02 to 04: put, get, get-s", false, []want{put, get, getS}},
+		{"chapter 06: put-seq first", true, []want{{"put-seq", 1, 1, putArgs("40"), 40, false}, put, get, getS}},
 	}
-	for i, tt := range tests {
-		l := loads[i]
-		assert.Equal(t, tt.name, l.name, "load %d", i+1)
-		assert.Equal(t, tt.args, l.args, "load %s: the benchmark tool's arguments", tt.name)
-		assert.Equal(t, tt.total, l.total, "load %s: the requests it sends", tt.name)
-		assert.Equal(t, tt.readsKey, l.readsKey, "load %s: whether the key must be put before it", tt.name)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := config{conns: 10, clients: 50, putTotal: 10, putSeqTotal: 40, getTotal: 20, getSTotal: 30, valSize: 256, keySize: 8, keySpace: 100, getKey: "k", seqPut: tt.seqPut}
+			loads := cfg.loads()
+			require.Len(t, loads, len(tt.want), "the loads of a round")
+			for i, w := range tt.want {
+				l := loads[i]
+				assert.Equal(t, w.name, l.name, "load %d", i+1)
+				assert.Equal(t, w.conns, l.conns, "load %s: the tool's --conns", w.name)
+				assert.Equal(t, w.clients, l.clients, "load %s: the tool's --clients", w.name)
+				assert.Equal(t, w.args, l.args, "load %s: the benchmark tool's arguments", w.name)
+				assert.Equal(t, w.total, l.total, "load %s: the requests it sends", w.name)
+				assert.Equal(t, w.readsKey, l.readsKey, "load %s: whether the key must be put before it", w.name)
+			}
+		})
 	}
+}
+
+// The memory load writes every put to a key of its own: the key space is as large as the total.
+func TestMemoryLoad(t *testing.T) {
+	cfg := config{conns: 10, clients: 50, keySize: 8, valSize: 256, keySpace: 100, memTotal: 40000, memValSize: 4096}
+	l := cfg.memoryLoad()
+	assert.Equal(t, load{name: "memory", conns: 10, clients: 50, total: 40000, args: []string{"put", "--total", "40000",
+		"--key-size", "8", "--val-size", "4096", "--sequential-keys", "--key-space-size", "40000"}}, l,
+		"40000 puts of 4096 B over 40000 sequential keys, from the put load's 50 clients on 10 connections")
 }
 
 // -chapter 03 and 04 compare three members in one process with three etcd processes.
@@ -100,4 +127,15 @@ func TestChapters(t *testing.T) {
 	}
 	assert.Equal(t, "etcdwalk/chapters/04-linearizable-read/cmd/server", chapters["04"].pkg)
 	assert.Equal(t, chapter{pkg: "etcdwalk/chapters/02-kvserver/cmd/server", members: 1}, chapters["02"])
+}
+
+// -chapter 06 compares three etcdwalk processes, started with etcd's flags, with three etcd
+// processes, and adds the put-seq load and the memory phase.
+func TestChapter06(t *testing.T) {
+	assert.Equal(t, chapter{pkg: "etcdwalk/chapters/06-server/cmd/etcdwalk", members: 3, perMember: true, seqPut: true, memory: true}, chapters["06"],
+		"-chapter 06: etcdwalk, one process per member as etcd, with put-seq and the memory phase")
+	for _, name := range []string{"02", "03", "04"} {
+		ch := chapters[name]
+		assert.False(t, ch.perMember || ch.seqPut || ch.memory, "-chapter %s must run as before: no put-seq load, no memory phase", name)
+	}
 }

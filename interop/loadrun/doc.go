@@ -7,6 +7,8 @@
 //	go run ./interop/loadrun                 # chapter 02 against one etcd: about a minute and a half on 2 cores
 //	go run ./interop/loadrun -chapter 03     # chapter 03's three members against a three-member etcd
 //	go run ./interop/loadrun -chapter 04     # the same with chapter 04's (ReadIndex): about 3 minutes
+//	go run ./interop/loadrun -chapter 06     # three etcdwalk processes against three etcd processes, and the memory phase
+//	go run ./interop/loadrun -chapter 06 -rounds 0   # the memory phase alone: about a minute and a half
 //	go run ./interop/loadrun -rounds 1 -put-total 2000 -get-total 5000 -get-s-total 5000   # a quick smoke run
 //	go run ./interop/loadrun -client-bench   # chapter 05's client against etcd's client/v3: about 2 minutes
 //
@@ -14,7 +16,8 @@
 //
 //  1. go build the three binaries from the interop module, without the race detector: real etcd
 //     (go.etcd.io/etcd/server/v3), etcd's benchmark tool, and the chapter's cmd/server (-chapter
-//     02 by default; -server to pick another server of the same kind).
+//     02 by default; -server to pick another server of the same kind; with -chapter 06
+//     chapter 06's cmd/etcdwalk).
 //  2. For each round, for each server (etcd first in odd rounds, ours first in even ones, so that
 //     neither always runs on a warmer or cooler machine): start it alone on free 127.0.0.1 ports
 //     with fresh data directories, and wait until every member answers a Get (and, for three
@@ -22,8 +25,13 @@
 //     are package proc's, the same code the interop tests run. With -chapter 02 that is one
 //     etcd process and chapter 02's server; with -chapter 03 or 04 three etcd processes (one
 //     member each, --initial-cluster naming all three) and that chapter's server, whose three
-//     members share one process and an in-memory network. Then, with --endpoints listing every member's client URL
-//     (the tool opens its connections to them in turn):
+//     members share one process and an in-memory network. With -chapter 06 both sides are three
+//     processes, one member each, started by the same code with the same flags (etcdwalk takes
+//     etcd's flags), only the binary differs; ours must exit with status 0 on SIGTERM. Then,
+//     with --endpoints listing every member's client URL (the tool opens its connections to them
+//     in turn):
+//     - with -chapter 06 only, first a put-seq load: benchmark --conns 1 --clients 1 put with the
+//     put load's flags and --total P (one put at a time: the latency of one write);
 //     - put load: benchmark --conns 10 --clients 50 put --val-size 256 --key-size 8
 //     --sequential-keys --key-space-size 10000 --total N (50 goroutines share 10 gRPC
 //     connections round-robin; the keys cycle through a fixed space of 10000);
@@ -33,7 +41,15 @@
 //     --total S (serializable gets: the member's local store, no ReadIndex);
 //     then stop it (a server that has to be killed, or of ours that exits with a status other
 //     than 0, ends the run) and delete its data directories. Only one server runs at a time.
-//  3. Print the machine, the commit measured, every round's numbers, the median over rounds of
+//  3. With -chapter 06, the memory phase (-memory-total 0 leaves it out, -rounds 0 runs it
+//     alone): for each side, etcd first, a fresh cluster takes benchmark --conns 10 --clients 50
+//     put --val-size 4096 --sequential-keys --key-space-size 40000 --total 40000 (40,000 puts of
+//     4 KiB, each to a key of its own; both sides with the default --snapshot-count 10000 and
+//     --snapshot-catchup-entries 5000), while every member's /proc/PID/status is read each 250
+//     ms. Right after the load it notes each member's VmHWM (its peak RSS), RssAnon and RssFile,
+//     whether it leads, and the sizes of its db and WAL and its .snap files, and prints them with
+//     the ratio of the largest peak RSS of ours to etcd's.
+//  4. Print the machine, the commit measured, every round's numbers, the median over rounds of
 //     throughput, p50 and p99 latency for each server, and the ratios ours/etcd, as Markdown
 //     tables ready for docs/benchmarks.md. Also the CPU time per request of the server's
 //     processes (from /proc/PID/stat before and after each load) and of the benchmark tool, and

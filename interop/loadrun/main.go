@@ -24,21 +24,29 @@ import (
 
 // config is what the flags set; the defaults are the load docs/benchmarks.md reports.
 type config struct {
-	chapter    string
-	serverPkg  string
-	members    int  // of both sides: etcd runs this many processes, ours this many members
-	cluster    bool // ours runs a whole cluster in one process (chapters 03, 04)
-	rounds     int
-	conns      int
-	clients    int
-	putTotal   int
-	getTotal   int
-	getSTotal  int
-	valSize    int
-	keySize    int
-	keySpace   int
-	getKey     string
-	workDirArg string
+	chapter     string
+	serverPkg   string
+	members     int  // of both sides: etcd runs this many processes, ours this many members
+	cluster     bool // ours runs a whole cluster in one process (chapters 03, 04)
+	perMember   bool // ours runs one process per member, started with etcd's flags (chapter 06)
+	seqPut      bool // every round also runs the one-client put load (chapter 06)
+	memory      bool // the memory phase follows the rounds (chapter 06), unless memTotal is 0
+	rounds      int
+	conns       int
+	clients     int
+	putTotal    int
+	putSeqTotal int
+	getTotal    int
+	getSTotal   int
+	valSize     int
+	keySize     int
+	keySpace    int
+	getKey      string
+	workDirArg  string
+
+	// The memory phase: memTotal puts of memValSize bytes, each to a key of its own.
+	memTotal   int
+	memValSize int
 
 	// -client-bench: chapter 05's client against etcd's client/v3, on one real etcd.
 	clientBench bool
@@ -48,18 +56,21 @@ type config struct {
 
 func main() {
 	var cfg config
-	flag.StringVar(&cfg.chapter, "chapter", "02", "the comparison: 02 (chapter 02, one member, against a one-member etcd), 03 or 04 (that chapter's three members in one process against a three-member etcd)")
+	flag.StringVar(&cfg.chapter, "chapter", "02", "the comparison: 02 (chapter 02, one member, against a one-member etcd), 03 or 04 (that chapter's three members in one process against a three-member etcd), 06 (three etcdwalk processes against three etcd processes, with the one-client put load and the memory phase)")
 	flag.StringVar(&cfg.serverPkg, "server", "", "our server to measure, a main package of the workspace of the same kind as the chapter's (default: the chapter's cmd/server)")
-	flag.IntVar(&cfg.rounds, "rounds", 5, "rounds; each runs every load against a fresh etcd and a fresh server, alternating which goes first")
+	flag.IntVar(&cfg.rounds, "rounds", 5, "rounds; each runs every load against a fresh etcd and a fresh server, alternating which goes first (with -chapter 06, 0 runs the memory phase alone)")
 	flag.IntVar(&cfg.conns, "conns", 10, "gRPC connections the benchmark tool opens")
 	flag.IntVar(&cfg.clients, "clients", 50, "concurrent clients (goroutines) sharing the connections round-robin")
 	flag.IntVar(&cfg.putTotal, "put-total", 50000, "puts per round and server")
+	flag.IntVar(&cfg.putSeqTotal, "put-seq-total", 2000, "with -chapter 06: puts per round and server of the put-seq load (one client, one connection)")
 	flag.IntVar(&cfg.getTotal, "get-total", 100000, "linearizable gets per round and server")
 	flag.IntVar(&cfg.getSTotal, "get-s-total", 100000, "serializable gets per round and server")
 	flag.IntVar(&cfg.valSize, "val-size", 256, "value size in bytes, for puts and for the key the gets read")
 	flag.IntVar(&cfg.keySize, "key-size", 8, "key size in bytes of the puts")
 	flag.IntVar(&cfg.keySpace, "key-space", 10000, "distinct keys the puts cycle through (sequentially)")
 	flag.StringVar(&cfg.getKey, "get-key", "loadrun/get", "the key the get loads read")
+	flag.IntVar(&cfg.memTotal, "memory-total", 40000, "with -chapter 06: puts of the memory phase, each to a key of its own, against one fresh cluster of each side (0: no memory phase)")
+	flag.IntVar(&cfg.memValSize, "memory-val-size", 4096, "with -chapter 06: value size in bytes of the memory phase's puts")
 	flag.StringVar(&cfg.workDirArg, "work-dir", "", "where binaries, data directories and logs go (default: a new temporary directory, removed at the end)")
 	flag.BoolVar(&cfg.clientBench, "client-bench", false, "instead of the load run: chapter 05's client against etcd's client/v3, the same Go benchmarks against one three-member real etcd (-chapter and the load flags do not apply)")
 	flag.IntVar(&cfg.benchCount, "bench-count", 3, "with -client-bench: rounds, each running both clients' benchmarks once (go test -count 1), alternating which goes first")
@@ -75,14 +86,19 @@ func main() {
 	flag.Parse()
 	ch, ok := chapters[cfg.chapter]
 	if !ok {
-		fmt.Fprintf(os.Stderr, "loadrun: -chapter %q: want 02, 03 or 04\n", cfg.chapter)
+		fmt.Fprintf(os.Stderr, "loadrun: -chapter %q: want 02, 03, 04 or 06\n", cfg.chapter)
 		os.Exit(2)
 	}
 	if cfg.serverPkg == "" {
 		cfg.serverPkg = ch.pkg
 	}
-	cfg.members, cfg.cluster = ch.members, ch.cluster
-	if flag.NArg() > 0 || cfg.benchCount < 1 || cfg.rounds < 1 || cfg.conns < 1 || cfg.clients < 1 || cfg.putTotal < 1 || cfg.getTotal < 1 || cfg.getSTotal < 1 {
+	cfg.members, cfg.cluster, cfg.perMember, cfg.seqPut, cfg.memory = ch.members, ch.cluster, ch.perMember, ch.seqPut, ch.memory && cfg.memTotal > 0
+	minRounds := 1
+	if cfg.memory {
+		minRounds = 0 // the memory phase alone
+	}
+	if flag.NArg() > 0 || cfg.benchCount < 1 || cfg.rounds < minRounds || cfg.conns < 1 || cfg.clients < 1 || cfg.putTotal < 1 || cfg.getTotal < 1 || cfg.getSTotal < 1 ||
+		cfg.putSeqTotal < 1 || cfg.memTotal < 0 || cfg.memValSize < 1 {
 		flag.Usage()
 		os.Exit(2)
 	}
@@ -104,12 +120,18 @@ type chapter struct {
 	pkg     string
 	members int
 	cluster bool // the server runs every member in one process and takes one client URL per member
+	// perMember: the server is one member per process and takes etcd's flags, so it is started
+	// exactly as etcd is (proc.StartCluster).
+	perMember bool
+	seqPut    bool // the rounds also run the put-seq load
+	memory    bool // a memory phase follows the rounds
 }
 
 var chapters = map[string]chapter{
 	"02": {pkg: "etcdwalk/chapters/02-kvserver/cmd/server", members: 1},
 	"03": {pkg: "etcdwalk/chapters/03-propose-wait/cmd/server", members: 3, cluster: true},
 	"04": {pkg: "etcdwalk/chapters/04-linearizable-read/cmd/server", members: 3, cluster: true},
+	"06": {pkg: "etcdwalk/chapters/06-server/cmd/etcdwalk", members: 3, perMember: true, seqPut: true, memory: true},
 }
 
 // target is one of the two servers being compared.
@@ -180,6 +202,9 @@ func run(ctx context.Context, cfg config, stdout, progress io.Writer) error {
 			return startEtcd(ctx, bins["etcd"], workDir, cfg.members)
 		}},
 		{name: "ours", start: func(ctx context.Context) (*server, error) {
+			if cfg.perMember {
+				return startOursMembers(ctx, bins["ours"], workDir, cfg.members)
+			}
 			return startOurs(ctx, bins["ours"], workDir, "ours", cfg.members, cfg.cluster)
 		}},
 	}
@@ -221,7 +246,7 @@ func run(ctx context.Context, cfg config, stdout, progress io.Writer) error {
 						keyPut = true
 					}
 					cpu0, ok0 := srv.cpu()
-					res, cmdline, err := runLoad(ctx, bins["benchmark"], srv.endpoints, cfg.conns, cfg.clients, l)
+					res, cmdline, err := runLoad(ctx, bins["benchmark"], srv.endpoints, l)
 					if err != nil {
 						return fmt.Errorf("%s, round %d, %s load: %w\n%s", t.name, round, l.name, err, srv.logTail())
 					}
@@ -243,8 +268,82 @@ func run(ctx context.Context, cfg config, stdout, progress io.Writer) error {
 		}
 	}
 
-	printReport(stdout, cfg, bins, commit, cmdlines, names, samples, time.Since(started), busyBefore, cpuBusy(time.Second))
+	var mem []memoryRun
+	if cfg.memory {
+		var cmdline string
+		if mem, cmdline, err = runMemory(ctx, cfg, bins["benchmark"], targets, progress); err != nil {
+			return err
+		}
+		cmdlines = append(cmdlines, cmdline)
+	}
+
+	printReport(stdout, cfg, bins, commit, cmdlines, names, samples, mem, time.Since(started), busyBefore, cpuBusy(time.Second))
 	return nil
+}
+
+// memSampleEvery is how often the memory phase reads every member's /proc/PID/status.
+const memSampleEvery = 250 * time.Millisecond
+
+// runMemory is the memory phase: for each side in turn, etcd first, a fresh cluster takes the
+// memory load while every member's memory is sampled; then each member's peak RSS, whether it
+// leads, and what its data directory holds are noted before the cluster is stopped.
+func runMemory(ctx context.Context, cfg config, bench string, targets []target, progress io.Writer) (runs []memoryRun, cmdline string, err error) {
+	l := cfg.memoryLoad()
+	for _, t := range targets {
+		if err := ctx.Err(); err != nil {
+			return nil, "", err
+		}
+		srv, err := t.start(ctx)
+		if err != nil {
+			return nil, "", err
+		}
+		run, cl, err := func() (run memoryRun, cl string, err error) {
+			defer func() {
+				if stopErr := srv.stop(); stopErr != nil {
+					err = errors.Join(err, fmt.Errorf("%s, memory phase: %w", t.name, stopErr))
+				}
+			}()
+			pids := make([]int, len(srv.procs))
+			for i, p := range srv.procs {
+				pids[i] = p.Pid()
+			}
+			stopSampling := sampleMemory(pids, memSampleEvery)
+			res, cl, err := runLoad(ctx, bench, srv.endpoints, l)
+			samples, sampErr := stopSampling()
+			if err != nil {
+				return run, cl, fmt.Errorf("%s, memory load: %w\n%s", t.name, err, srv.logTail())
+			}
+			if sampErr != nil {
+				return run, cl, fmt.Errorf("%s, memory load: %w\n%s", t.name, sampErr, srv.logTail())
+			}
+			run = memoryRun{target: t.name, res: res}
+			leader := srv.leader(ctx)
+			growth := atFractions(samples, memFractions)
+			last := samples[len(samples)-1]
+			for i, p := range srv.procs {
+				disk, err := dataDirUsage(srv.dataDirs[i])
+				if err != nil {
+					return run, cl, fmt.Errorf("%s: %w", p.Name(), err)
+				}
+				m := memberMemory{name: p.Name(), leader: i == leader, after: last.procs[i], peakAnon: peakAnon(samples, i), disk: disk}
+				for _, g := range growth {
+					m.growth = append(m.growth, g.procs[i])
+				}
+				run.members = append(run.members, m)
+			}
+			return run, cl, nil
+		}()
+		if err != nil {
+			return nil, "", err
+		}
+		fmt.Fprintf(progress, "memory     %-4s %d puts of %d B  %9.0f req/s  largest peak RSS %6.1f MiB  (%.1fs)\n",
+			t.name, cfg.memTotal, cfg.memValSize, run.res.rps, mib(run.largest()), run.res.total.Seconds())
+		runs = append(runs, run)
+		if cmdline == "" {
+			cmdline = cl
+		}
+	}
+	return runs, cmdline, nil
 }
 
 // makeWorkDir returns the directory for binaries, data and logs: arg, made if need be and kept, or
@@ -267,7 +366,10 @@ func etcdShape(members int) string {
 	return fmt.Sprintf("%d members, one process each, talking over loopback HTTP", members)
 }
 
-func oursShape(members int, cluster bool) string {
+func oursShape(members int, cluster, perMember bool) string {
+	if perMember {
+		return etcdShape(members) + ", started with the same flags as etcd"
+	}
 	if !cluster {
 		return "one member"
 	}
@@ -294,14 +396,14 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 
 // printReport prints the machine, the versions, every sample and the medians with their ratios,
 // as Markdown.
-func printReport(w io.Writer, cfg config, bins map[string]string, commit string, cmdlines, loads []string, samples []sample, elapsed time.Duration, busyBefore, busyAfter float64) {
+func printReport(w io.Writer, cfg config, bins map[string]string, commit string, cmdlines, loads []string, samples []sample, mem []memoryRun, elapsed time.Duration, busyBefore, busyAfter float64) {
 	fmt.Fprintf(w, "\n## Machine\n\n")
 	fmt.Fprintf(w, "- CPUs: %d (`nproc`), %s\n", runtime.NumCPU(), cpuModel())
 	fmt.Fprintf(w, "- kernel: %s\n", kernel())
 	fmt.Fprintf(w, "- Go: %s\n", goVersion())
 	fmt.Fprintf(w, "- real etcd: %s; %s\n", depVersions(bins["etcd"], proc.EtcdPackage), etcdShape(cfg.members))
 	fmt.Fprintf(w, "- benchmark tool: %s\n", depVersions(bins["benchmark"], "go.etcd.io/etcd/v3", "go.etcd.io/etcd/client/v3", "google.golang.org/grpc"))
-	fmt.Fprintf(w, "- ours: `%s` at %s; %s\n", cfg.serverPkg, commit, oursShape(cfg.members, cfg.cluster))
+	fmt.Fprintf(w, "- ours: `%s` at %s; %s\n", cfg.serverPkg, commit, oursShape(cfg.members, cfg.cluster, cfg.perMember))
 	fmt.Fprintf(w, "- whole run: %v; CPUs busy with other work just before it: %.0f%%, just after it: %.0f%% (1 s samples of /proc/stat)\n",
 		elapsed.Round(time.Second), 100*busyBefore, 100*busyAfter)
 
@@ -311,6 +413,16 @@ func printReport(w io.Writer, cfg config, bins map[string]string, commit string,
 	}
 	fmt.Fprintf(w, "```\n")
 
+	if len(samples) > 0 {
+		printRounds(w, cfg, loads, samples)
+	}
+	if len(mem) > 0 {
+		printMemory(w, cfg, mem)
+	}
+}
+
+// printRounds prints every round's samples, the medians with their ratios, and the CPU per request.
+func printRounds(w io.Writer, cfg config, loads []string, samples []sample) {
 	fmt.Fprintf(w, "\n## Every round\n\n")
 	fmt.Fprintf(w, "| round | load | server | req/s | p50 ms | p99 ms | wall s | server CPU µs/req | tool CPU µs/req | CPUs busy |\n")
 	fmt.Fprintf(w, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n")
@@ -372,6 +484,10 @@ func printReport(w io.Writer, cfg config, bins map[string]string, commit string,
 		fmt.Fprintf(w, "\nThe get line compares different guarantees: chapter 03 serves every Range from the member's local\n"+
 			"store, without ReadIndex (not linearizable across members: chapter 04 adds it), while etcd's\n"+
 			"--consistency l does a ReadIndex through the leader first. get-s is the like-for-like read.\n")
+	}
+	if cfg.seqPut {
+		fmt.Fprintf(w, "\nput-seq: one client on one connection, each put sent once the previous one is answered: the latency\n"+
+			"of one write through the whole path, with nothing to batch it with.\n")
 	}
 }
 

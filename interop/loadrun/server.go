@@ -24,6 +24,7 @@ type server struct {
 	name      string
 	endpoints []string // one client URL per member, http://127.0.0.1:PORT
 	procs     []*proc.Process
+	cluster   *proc.Cluster // one process per member (real etcd, chapter 06); nil otherwise
 	stopAll   func() error
 	dataDirs  []string // removed by stop; the logs stay in the work directory until the run ends
 }
@@ -31,17 +32,28 @@ type server struct {
 // startEtcd starts a fresh real etcd of members members, one process each, in a directory of its
 // own under workDir, with etcd's defaults but for the log level.
 func startEtcd(ctx context.Context, bin, workDir string, members int) (*server, error) {
-	dir, err := os.MkdirTemp(workDir, "etcd-")
+	return startMembers(ctx, bin, workDir, "etcd", members, false)
+}
+
+// startOursMembers starts a fresh cluster of one of our servers that takes etcd's flags (chapter
+// 06's etcdwalk), exactly as startEtcd starts real etcd: the same flags, members named ours1 ...
+// oursN. Unlike etcd, ours must exit with status 0 on SIGTERM.
+func startOursMembers(ctx context.Context, bin, workDir string, members int) (*server, error) {
+	return startMembers(ctx, bin, workDir, "ours", members, true)
+}
+
+func startMembers(ctx context.Context, bin, workDir, name string, members int, cleanExit bool) (*server, error) {
+	dir, err := os.MkdirTemp(workDir, name+"-")
 	if err != nil {
 		return nil, err
 	}
 	cfg := proc.EtcdCluster(bin, members, dir)
-	cfg.Timeouts = timeouts
+	cfg.Name, cfg.CleanExit, cfg.Timeouts = name, cleanExit, timeouts
 	c, err := proc.StartCluster(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	s := &server{name: "etcd", endpoints: c.Endpoints(), procs: c.Members, stopAll: c.Stop}
+	s := &server{name: name, endpoints: c.Endpoints(), procs: c.Members, cluster: c, stopAll: c.Stop}
 	for i := range c.Members {
 		s.dataDirs = append(s.dataDirs, c.DataDir(i))
 	}
@@ -101,6 +113,21 @@ func (s *server) stop() error {
 		}
 	}
 	return err
+}
+
+// leader is the index in procs of the member that leads, or -1 where it cannot be told (one
+// process, or the members disagree).
+func (s *server) leader(ctx context.Context) int {
+	if s.cluster == nil {
+		return -1
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	i, err := s.cluster.Leader(ctx)
+	if err != nil {
+		return -1
+	}
+	return i
 }
 
 // cpu is the CPU time all the server's processes have used so far; false where it cannot be read.
