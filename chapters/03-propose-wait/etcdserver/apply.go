@@ -163,9 +163,17 @@ func (s *EtcdServer) applyEntries(ap toApply) error {
 	// follower that did not sync would keep serving its old state. An alarm change is no store
 	// revision, so the store's Sync would not wait for it: then the whole batch is committed.
 	var err error
-	if s.batch.alarmChanged {
+	switch {
+	case s.be.BufferedReads():
+		// WithBackendBatching: raft's storage makes the entries durable, and readers see them
+		// through the backend's read buffer. The answer waits only until this member's raft
+		// storage has them too (a single member commits before it saves), not for bbolt.
+		if !s.waitPersisted(ap) {
+			return errRaftEnded
+		}
+	case s.batch.alarmChanged:
 		err = s.be.WaitCommit(context.Background())
-	} else {
+	default:
 		err = s.kv.Sync(context.Background())
 	}
 	synced := time.Now()

@@ -49,7 +49,7 @@ type bootstrappedRaft struct {
 // bootstrap decides from what is on disk whether the member starts anew or restarts (etcd's
 // bootstrap): with no saved log it starts a new cluster, which needs an empty backend; with a log
 // it restarts from it, and the apply loop skips the entries the backend already holds.
-func bootstrap(cfg *ServerConfig, open StorageOpener) (b *bootstrappedServer, err error) {
+func bootstrap(cfg *ServerConfig, opts serverOptions) (b *bootstrappedServer, err error) {
 	self, err := findSelf(cfg)
 	if err != nil {
 		return nil, err
@@ -65,10 +65,10 @@ func bootstrap(cfg *ServerConfig, open StorageOpener) (b *bootstrappedServer, er
 		}
 	}()
 
-	if err := b.bootstrapBackend(cfg.DataDir); err != nil {
+	if err := b.bootstrapBackend(cfg.DataDir, opts.backend); err != nil {
 		return b, err
 	}
-	storage, saved, err := open(cfg)
+	storage, saved, err := opts.storage(cfg)
 	if err != nil {
 		return b, fmt.Errorf("etcdserver: open raft storage: %w", err)
 	}
@@ -94,12 +94,13 @@ func findSelf(cfg *ServerConfig) (membership.Member, error) {
 
 // bootstrapBackend opens the bbolt file where etcd keeps it and reads the consistent index, the
 // store and the alarms.
-func (b *bootstrappedServer) bootstrapBackend(dataDir string) error {
+func (b *bootstrappedServer) bootstrapBackend(dataDir string, bcfg backend.BackendConfig) error {
 	path := datadir.ToBackendFileName(dataDir)
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("etcdserver: create data dir: %w", err)
 	}
-	be, err := backend.Open(path)
+	bcfg.Path = path
+	be, err := backend.New(bcfg)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 
 	"etcdwalk/chapters/01-rpc/config"
 	"etcdwalk/chapters/01-rpc/etcdserver/api/membership"
+	"etcdwalk/chapters/02-kvserver/storage/backend"
 )
 
 // ServerConfig configures one member (the part of etcd's config.ServerConfig this chapter uses).
@@ -60,6 +61,21 @@ type serverOptions struct {
 	storage    StorageOpener
 	readNotify func(ctx context.Context) error
 	snapshots  Snapshots
+	backend    backend.BackendConfig
+}
+
+// WithBackendBatching switches the backend to etcd's commit policy, for a member whose raft
+// storage makes every entry durable before it is applied (chapter 06's WAL): bbolt commits every
+// interval or every limit writes (etcd's --backend-batch-interval and --backend-batch-limit,
+// backend.DefaultBatchInterval and DefaultBatchLimit), readers see applied writes through the
+// backend's read buffer, and the apply loop answers once the entries are in raft's storage,
+// without waiting for a bbolt commit. A write then costs one fsync, the WAL's. After a crash the
+// backend has lost up to an interval of writes, and the member replays them from the WAL: it
+// must not be used with a raft storage that is not durable (chapter 03's MemoryLog).
+func WithBackendBatching(interval time.Duration, limit int) ServerOption {
+	return func(o *serverOptions) {
+		o.backend = backend.BackendConfig{BatchInterval: interval, BatchLimit: limit, BufferedReads: true}
+	}
 }
 
 // WithStorage makes the member keep its raft log in what open returns (default:

@@ -7,11 +7,13 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	pb "etcdwalk/chapters/01-rpc/api/etcdserverpb"
 	"etcdwalk/chapters/01-rpc/pkg/traceutil"
+	"etcdwalk/chapters/02-kvserver/storage/backend"
 	irpb "etcdwalk/chapters/03-propose-wait/api/etcdserverpb"
 
 	"etcdwalk/chapters/03-propose-wait/pkg/clustertest"
@@ -362,4 +364,27 @@ func TestProcessRightAfterJoin(t *testing.T) {
 	s.Start()
 	j.net.Leave(s.ID())
 	require.NoError(t, s.Stop())
+}
+
+// WithBackendBatching: the members answer writes, and serve them to readers, without waiting for
+// a bbolt commit (the backend commits only on its timer, an hour away here); their raft storage
+// is what must have the entries.
+func TestClusterBackendBatchingAnswersBeforeTheBackendCommits(t *testing.T) {
+	c := newTestCluster(t, 3, nil, func(int) ServerOption { return WithBackendBatching(time.Hour, 0) })
+	lead := c.leader(t)
+	var commits atomic.Int32
+	for _, s := range c.members {
+		s.be.AddHooks(backend.Hooks{PostCommit: func() { commits.Add(1) }})
+	}
+	for i := range 20 {
+		put(t, lead, fmt.Sprintf("k%d", i), "v")
+	}
+	for _, s := range c.members {
+		require.Eventually(t, func() bool { return get(t, s, "k19") == "v" }, 10*time.Second, time.Millisecond,
+			"every member serves the writes from its read buffer")
+		require.GreaterOrEqual(t, s.Rev(), int64(21))
+	}
+	require.Zero(t, commits.Load(), "no bbolt commit was needed to answer the writes or to read them")
+	require.NoError(t, lead.be.ForceCommit())
+	require.Positive(t, commits.Load(), "the writes are in the batch, and a commit writes them to bbolt")
 }

@@ -104,7 +104,7 @@ func NewServer(cfg ServerConfig, net transport.Joiner, opts ...ServerOption) (*E
 	for _, opt := range opts {
 		opt(&o)
 	}
-	b, err := bootstrap(&cfg, o.storage)
+	b, err := bootstrap(&cfg, o)
 	if err != nil {
 		return nil, err
 	}

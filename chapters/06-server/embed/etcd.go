@@ -13,6 +13,7 @@ import (
 
 	"etcdwalk/chapters/01-rpc/pkg/serve"
 	"etcdwalk/chapters/02-kvserver/etcdserver/api/v3rpc"
+	"etcdwalk/chapters/02-kvserver/storage/backend"
 	"etcdwalk/chapters/02-kvserver/storage/datadir"
 	"etcdwalk/chapters/03-propose-wait/etcdserver"
 	readindex "etcdwalk/chapters/04-linearizable-read/etcdserver"
@@ -90,6 +91,8 @@ func StartEtcd(inCfg *Config) (e *Etcd, err error) {
 	}
 	e.Server, err = readindex.NewServer(srvcfg, e.tr,
 		etcdserver.WithStorage(storage.Opener(e.lg, inCfg.WALDir())),
+		// The WAL makes each entry durable before it is applied: bbolt can commit as etcd's does.
+		etcdserver.WithBackendBatching(backend.DefaultBatchInterval, backend.DefaultBatchLimit),
 		etcdserver.WithSnapshots(&snapshots.Snapshots{
 			Snapshotter: snapshotter, Transport: e.tr,
 			SnapshotCount: inCfg.SnapshotCount, SnapshotCatchUpEntries: inCfg.SnapshotCatchUpEntries,

@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -40,6 +41,12 @@ type Backend struct {
 
 	batchInterval time.Duration // see BackendConfig
 	batchLimit    int
+	bufferReads   bool
+
+	// rbuf is the read buffer (BufferedReads): written by the writer holding mu, under rbufMu;
+	// readers copy it under rbufMu.RLock as they begin their bbolt transaction.
+	rbufMu sync.RWMutex
+	rbuf   readBuffer
 
 	mu      sync.Mutex            // the batch tx lock (etcd's batchTx.Lock): held while writing and committing
 	tx      *bolt.Tx              // the open write transaction
@@ -87,6 +94,13 @@ type BackendConfig struct {
 	// BatchLimit > 0 commits the batch in the Unlock that leaves it holding at least this many
 	// writes; every UnsafePut and UnsafeDelete counts one, as etcd counts them.
 	BatchLimit int
+	// BufferedReads makes readers (ReadTx, View) see the Key bucket's writes as soon as the
+	// writer unlocks, before bbolt commits them, through a read buffer (etcd's txReadBuffer;
+	// etcd always has one). It is for a server whose raft log, not bbolt, makes a write durable:
+	// there a write may be read before its bbolt commit, and readers must not wait up to a
+	// BatchInterval for it. Without it, readers see only what is committed, which is also what
+	// is durable: chapters 02 and 03 rely on that.
+	BufferedReads bool
 }
 
 // Open opens (creating if needed) the bbolt file at path and starts the committer, with the commit
@@ -120,6 +134,7 @@ func New(cfg BackendConfig) (*Backend, error) {
 	}
 	b := &Backend{
 		db: db, bopts: bopts, tx: tx, batchInterval: cfg.BatchInterval, batchLimit: cfg.BatchLimit,
+		bufferReads: cfg.BufferedReads,
 		kick: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{}),
 	}
 	b.cur.Store(newBatch())
@@ -184,7 +199,15 @@ func (b *Backend) UnsafePut(bucket, key, value []byte) {
 		panic(fmt.Sprintf("backend: put into %s: %v", bucket, err))
 	}
 	b.pending++
+	if b.bufferReads && bytes.Equal(bucket, Key) {
+		b.rbufMu.Lock()
+		b.rbuf.put(key, value)
+		b.rbufMu.Unlock()
+	}
 }
+
+// BufferedReads says whether readers see writes before they are committed (BackendConfig).
+func (b *Backend) BufferedReads() bool { return b.bufferReads }
 
 // UnsafeDelete deletes key from bucket in the batch. The caller holds Lock.
 func (b *Backend) UnsafeDelete(bucket, key []byte) {
@@ -275,20 +298,7 @@ func (b *Backend) commitLocked() {
 	bt := b.cur.Load()
 	b.cur.Store(newBatch())
 	if b.pending > 0 {
-		for _, h := range b.hooks {
-			if h.PreCommit != nil {
-				h.PreCommit()
-			}
-		}
-		bt.err = b.tx.Commit()
-		if bt.err == nil {
-			for _, h := range b.hooks {
-				if h.PostCommit != nil {
-					h.PostCommit()
-				}
-			}
-		}
-		if bt.err != nil {
+		if bt.err = b.commitTx(); bt.err != nil {
 			bt.err = fmt.Errorf("backend: commit: %w", bt.err)
 		}
 		tx, err := b.db.Begin(true)
@@ -303,6 +313,32 @@ func (b *Backend) commitLocked() {
 	close(bt.done)
 }
 
+// commitTx commits the batch's transaction with the hooks around it (etcd's batchTx.commit and
+// its OnPreCommitUnsafe hook). The caller holds mu.
+func (b *Backend) commitTx() error {
+	for _, h := range b.hooks {
+		if h.PreCommit != nil {
+			h.PreCommit()
+		}
+	}
+	err := b.tx.Commit()
+	// bbolt holds the buffer's writes now: a reader beginning after this sees them there. (One
+	// that began during the commit has the old buffer with whichever bbolt state it got, and both
+	// hold the same writes.)
+	b.rbufMu.Lock()
+	b.rbuf = readBuffer{}
+	b.rbufMu.Unlock()
+	if err != nil {
+		return err
+	}
+	for _, h := range b.hooks {
+		if h.PostCommit != nil {
+			h.PostCommit()
+		}
+	}
+	return nil
+}
+
 // ForceCommit commits the batch now, from the caller's goroutine.
 func (b *Backend) ForceCommit() error {
 	b.mu.Lock()
@@ -312,16 +348,22 @@ func (b *Backend) ForceCommit() error {
 	return bt.err
 }
 
-// ReadTx begins a read-only transaction on the committed database; End it soon, since a long
-// read transaction keeps bbolt from reusing pages, and Defrag waits for it.
+// ReadTx begins a read-only transaction on the committed database, and with BufferedReads on
+// the batch's Key-bucket writes too; End it soon, since a long read transaction keeps bbolt from
+// reusing pages, and Defrag waits for it.
 func (b *Backend) ReadTx() (*ReadTx, error) {
 	b.dbMu.RLock()
+	// The buffer and the bbolt transaction are taken together, so that a commit cannot fall
+	// between them and leave the reader with neither copy of a write.
+	b.rbufMu.RLock()
+	buf := b.rbuf
 	tx, err := b.db.Begin(false)
+	b.rbufMu.RUnlock()
 	if err != nil {
 		b.dbMu.RUnlock()
 		return nil, fmt.Errorf("backend: begin read tx: %w", err)
 	}
-	return &ReadTx{tx: tx, b: b}, nil
+	return &ReadTx{tx: tx, b: b, buf: buf}, nil
 }
 
 // End ends a transaction from ReadTx.
@@ -330,25 +372,42 @@ func (r *ReadTx) End() {
 	r.b.dbMu.RUnlock()
 }
 
-// View runs f in a read-only bbolt transaction: it sees what has been committed, not the batch.
+// View runs f in a read-only transaction, as ReadTx sees the database: what has been committed,
+// and with BufferedReads the batch's Key-bucket writes.
 func (b *Backend) View(f func(tx *ReadTx) error) error {
-	b.dbMu.RLock()
-	defer b.dbMu.RUnlock()
-	return b.db.View(func(tx *bolt.Tx) error { return f(&ReadTx{tx: tx, b: b}) })
+	tx, err := b.ReadTx()
+	if err != nil {
+		return err
+	}
+	defer tx.End()
+	return f(tx)
 }
 
-// ReadTx is a read-only view of the committed database.
+// ReadTx is a read-only view of the committed database (and the read buffer, if any).
 type ReadTx struct {
-	tx *bolt.Tx
-	b  *Backend
+	tx  *bolt.Tx
+	b   *Backend
+	buf readBuffer
 }
 
 // Get reads key from bucket. The slice is valid only inside the View.
-func (r *ReadTx) Get(bucket, key []byte) []byte { return r.tx.Bucket(bucket).Get(key) }
+func (r *ReadTx) Get(bucket, key []byte) []byte {
+	if r.buf.keys != nil && bytes.Equal(bucket, Key) {
+		if v := r.buf.get(key); v != nil {
+			return v
+		}
+	}
+	return r.tx.Bucket(bucket).Get(key)
+}
 
 // ForEach calls f for the keys of bucket in [from, to) (to nil: to the end), until f returns false.
 func (r *ReadTx) ForEach(bucket, from, to []byte, f func(k, v []byte) bool) {
-	forEach(r.tx.Bucket(bucket), from, to, f)
+	bkt := r.tx.Bucket(bucket)
+	if r.buf.keys == nil || !bytes.Equal(bucket, Key) {
+		forEach(bkt, from, to, f)
+		return
+	}
+	r.buf.forEach(from, to, func(g func(k, v []byte) bool) { forEach(bkt, from, to, g) }, f)
 }
 
 // Size is the size of the database file in bytes (etcd's Backend.Size: what the quota is checked
@@ -384,9 +443,17 @@ func (b *Backend) Close() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	bt := b.cur.Load()
-	err := b.tx.Commit()
+	// The last batch is committed as every other, hooks included: the consistent index chapter 03
+	// saves in PreCommit must go with the last writes, or a restart would apply them again.
+	var err error
+	if b.pending > 0 {
+		err = b.commitTx()
+	} else {
+		err = b.tx.Commit()
+	}
 	if err != nil {
-		bt.err = fmt.Errorf("backend: commit: %w", err)
+		err = fmt.Errorf("backend: commit: %w", err)
+		bt.err = err
 	}
 	closed := &batch{done: make(chan struct{}), err: ErrClosed}
 	close(closed.done)

@@ -162,6 +162,8 @@ func TestCloseCommitsPendingUnderEveryPolicy(t *testing.T) {
 			cfg.Path = filepath.Join(t.TempDir(), "db")
 			b, err := New(cfg)
 			require.NoError(t, err)
+			// The hook chapter 03 saves its consistent index with must run at this commit too.
+			b.AddHooks(Hooks{PreCommit: func() { b.UnsafePut(Meta, []byte("hook"), []byte("ran")) }})
 			put(b, "k")
 			require.NoError(t, b.Close())
 
@@ -169,6 +171,11 @@ func TestCloseCommitsPendingUnderEveryPolicy(t *testing.T) {
 			require.NoError(t, err)
 			defer b.Close()
 			require.True(t, committed(t, b, "k"), "Close should have committed the write still pending in the batch")
+			require.NoError(t, b.View(func(tx *ReadTx) error {
+				require.Equal(t, "ran", string(tx.Get(Meta, []byte("hook"))),
+					"Close commits the last batch with the PreCommit hooks, as every other commit")
+				return nil
+			}))
 		})
 	}
 }

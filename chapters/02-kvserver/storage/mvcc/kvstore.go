@@ -39,7 +39,9 @@ const compactionBatchLimit = 1000
 //
 // Durability: a write txn's End waits until the bbolt commit carrying it is on disk (see
 // backend.Backend). Reads see only durable revisions: they read at durableRev, from bbolt's
-// committed state, so no reader ever sees a write that a crash could still take back.
+// committed state, so no reader ever sees a write that a crash could still take back. On a
+// backend with BufferedReads (chapter 06, where the WAL is what makes a write durable) reads are
+// at the current revision instead, through the backend's read buffer.
 type Store struct {
 	b       *backend.Backend
 	kvindex *treeIndex
@@ -151,11 +153,21 @@ func (s *Store) restore() (scheduled, finished int64, err error) {
 	return scheduled, finished, err
 }
 
-// Rev returns the newest revision readers see: everything up to it is durable. (Writes in flight
-// may already have taken later revisions.) FirstRev returns the oldest revision still readable.
+// Rev returns the newest revision readers see: everything up to it is durable (in bbolt, or with
+// BufferedReads in the server's WAL). (Writes in flight may already have taken later revisions.) FirstRev returns the oldest revision still readable.
 func (s *Store) Rev() int64 {
 	s.revMu.RLock()
 	defer s.revMu.RUnlock()
+	return s.readRevLocked()
+}
+
+// readRevLocked is the revision readers read at: the durable one, unless the backend buffers
+// reads (chapter 06, whose WAL makes writes durable before they are applied): then every write
+// whose transaction has ended, committed to bbolt or not. The caller holds revMu.
+func (s *Store) readRevLocked() int64 {
+	if s.b.BufferedReads() {
+		return s.currentRev
+	}
 	return s.durableRev
 }
 

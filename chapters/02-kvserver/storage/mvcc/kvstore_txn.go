@@ -35,7 +35,7 @@ type TxnRead struct {
 func (s *Store) Read() (*TxnRead, error) {
 	s.mu.RLock()
 	s.revMu.RLock()
-	rev, first := s.durableRev, s.compactMainRev
+	rev, first := s.readRevLocked(), s.compactMainRev
 	s.revMu.RUnlock()
 	tx, err := s.b.ReadTx()
 	if err != nil {

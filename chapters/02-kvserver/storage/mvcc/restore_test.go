@@ -4,6 +4,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
+
+	"etcdwalk/chapters/02-kvserver/storage/backend"
 
 	"github.com/stretchr/testify/require"
 )
@@ -43,4 +46,27 @@ func TestStoreRestoreFromALeadersSnapshot(t *testing.T) {
 	_, err = readAt(t, follower, "foo", 2)
 	require.ErrorIs(t, err, ErrCompacted, "the leader's compaction holds on the follower")
 	require.Equal(t, int64(7), mustPut(t, follower, "foo", "d"), "writes go on from the leader's revision")
+}
+
+// On a backend with BufferedReads, a write is readable, and counted in Rev, as soon as its
+// transaction ends, long before the backend commits it.
+func TestStoreReadsBufferedWritesBeforeTheCommit(t *testing.T) {
+	be, err := backend.New(backend.BackendConfig{Path: filepath.Join(t.TempDir(), "db"), BatchInterval: time.Hour, BufferedReads: true})
+	require.NoError(t, err)
+	defer be.Close()
+	s, err := New(be)
+	require.NoError(t, err)
+	defer s.Close()
+	s.DeferSync(true)
+	history(t, s)
+	require.Equal(t, int64(6), s.Rev(), "Rev counts the ended transactions, committed or not")
+	for rev, want := range map[int64]string{3: "b@3/2/v2", 4: "", 6: "c@5/5/v1"} {
+		got, err := readAt(t, s, "foo", rev)
+		require.NoError(t, err)
+		require.Equal(t, want, got, "foo at %d, read through the buffer", rev)
+	}
+	require.NoError(t, be.ForceCommit())
+	got, err := readAt(t, s, "bar", 0)
+	require.NoError(t, err)
+	require.Equal(t, "x@6/6/v1", got, "and from bbolt once it is committed")
 }

@@ -1,6 +1,6 @@
 //go:build workshop_06 || workshop_walrecord
 
-//etcdwalk:exercise name=WALRecord tag=workshop_walrecord tests=^Test(WAL|StartEtcdThreeMembersAndRestart) skip=^TestWALFileNames$
+//etcdwalk:exercise name=WALRecord tag=workshop_walrecord tests=^Test(WAL|StartEtcdThreeMembersAndRestart|SnapshotTriggerCatchUpBySnapshot) skip=^TestWALFileNames$
 
 package wal
 
