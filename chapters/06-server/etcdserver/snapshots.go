@@ -32,4 +32,6 @@ func (sn *Snapshots) SendSnapshot(m raftpb.Message, db io.ReadCloser) {
 	sn.Transport.SendSnapshot(rafthttp.SnapMessage{Message: m, ReadCloser: db})
 }
 
-func (sn *Snapshots) DBFilePath(index uint64) (string, error) { return sn.Snapshotter.DBFilePath(index) }
+func (sn *Snapshots) DBFilePath(index uint64) (string, error) {
+	return sn.Snapshotter.DBFilePath(index)
+}

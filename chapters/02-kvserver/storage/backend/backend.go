@@ -135,7 +135,7 @@ func New(cfg BackendConfig) (*Backend, error) {
 	b := &Backend{
 		db: db, bopts: bopts, tx: tx, batchInterval: cfg.BatchInterval, batchLimit: cfg.BatchLimit,
 		bufferReads: cfg.BufferedReads,
-		kick: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{}),
+		kick:        make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{}),
 	}
 	b.cur.Store(newBatch())
 	go b.committer()
