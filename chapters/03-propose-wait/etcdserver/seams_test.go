@@ -304,7 +304,7 @@ func TestClusterStorageFailureStopsTheMember(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the member kept running after its storage failed")
 	}
-	require.ErrorContains(t, s.err, "disk gone")
+	require.ErrorContains(t, s.Err(), "disk gone", "Err says why the member stopped")
 }
 
 // ReadIndex is answered on ReadStates with the request's own tag and an index that covers every

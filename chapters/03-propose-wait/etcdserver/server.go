@@ -224,6 +224,18 @@ func (s *EtcdServer) shutdown() {
 // StopNotify is closed once the member has stopped serving, by Stop or on a storage failure.
 func (s *EtcdServer) StopNotify() <-chan struct{} { return s.done }
 
+// Err is why the member stopped on its own (its raft storage or its backend failed), once
+// StopNotify is closed; nil while it runs and after Stop. etcd exits the process at that point
+// (lg.Fatal); chapter 06's process exits with this error.
+func (s *EtcdServer) Err() error {
+	select {
+	case <-s.done:
+		return s.err
+	default:
+		return nil
+	}
+}
+
 // LeaderChangedNotify returns a channel closed when this member next learns of a new leader
 // (etcd's EtcdServer.LeaderChangedNotify).
 func (s *EtcdServer) LeaderChangedNotify() <-chan struct{} { return s.leaderChanged.Receive() }

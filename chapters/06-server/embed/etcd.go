@@ -107,6 +107,14 @@ func StartEtcd(inCfg *Config) (e *Etcd, err error) {
 		go func() { e.serveErr(srv.Serve(ln)) }()
 	}
 	e.Server.Start()
+	// A member whose WAL or backend fails stops on its own; the process must not go on serving
+	// errors as if nothing happened (etcd exits there).
+	go func() {
+		<-e.Server.StopNotify()
+		if err := e.Server.Err(); err != nil {
+			e.serveErr(fmt.Errorf("etcdserver stopped: %w", err))
+		}
+	}()
 
 	e.grpc = v3rpc.Server(e.Server, false, e.lg)
 	go func() {
@@ -142,7 +150,8 @@ func (e *Etcd) serveErr(err error) {
 	}
 }
 
-// Err yields the first error of a peer or client listener that stopped serving.
+// Err yields the first error of a peer or client listener that stopped serving, or of the server
+// if it stopped on its own (a failed WAL fsync or backend commit).
 func (e *Etcd) Err() <-chan error { return e.errc }
 
 // Close stops the member as etcd's Etcd.Close does: the client gRPC server first (requests in
