@@ -1,7 +1,7 @@
 # etcdwalk: `make run` starts the newest chapter's server, `make test` checks everything CI checks.
 # Tools are pinned in tools/go.mod (`tool` directives) and built into .bin/.
 
-NEWEST  := chapters/04-linearizable-read
+NEWEST  := chapters/06-server
 GO      ?= go
 BIN     := $(CURDIR)/.bin
 TOOLS   := $(BIN)/buf $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc $(BIN)/staticcheck $(BIN)/workshopcheck
@@ -9,21 +9,25 @@ TOOLS   := $(BIN)/buf $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc $(BIN)/stat
 PROTO_GEN := \
 	"chapters/01-rpc/buf.gen.yaml --path chapters/01-rpc/api/etcdserverpb --path chapters/01-rpc/api/mvccpb" \
 	"chapters/03-propose-wait/buf.gen.yaml --path chapters/03-propose-wait/api/etcdserverpb"
-ENDPOINTS ?= http://127.0.0.1:2379,http://127.0.0.1:22379,http://127.0.0.1:32379
-# The client URLs `make run` serves, one per member: ENDPOINTS, unless ARGS has --listen-client-urls
-# (as --listen-client-urls=URLS or --listen-client-urls URLS; the last one, as the server reads it).
+# `make run`: one etcdwalk process per member, started by RUN_SCRIPT with etcd's flags. ENDPOINTS
+# are the client URLs of infra1, infra2 and infra3; each member's peer URL is its client URL with
+# the port plus one (2380, 22380, 32380). Each member keeps its data in RUN_DIR/infra1.etcd and so
+# on, so that the next `make run` restarts from it; `make run-clean` removes it.
+ENDPOINTS  ?= http://127.0.0.1:2379,http://127.0.0.1:22379,http://127.0.0.1:32379
+RUN_DIR    ?= .run
+RUN_SCRIPT := chapters/06-server/run-cluster.sh
 comma := ,
-RUN_ARGS_URLS = $(patsubst -listen-client-urls=%,%,$(lastword $(filter -listen-client-urls=%,$(subst -listen-client-urls ,-listen-client-urls=,$(subst --listen-client-urls,-listen-client-urls,$(ARGS))))))
-RUN_URLS = $(or $(RUN_ARGS_URLS),$(ENDPOINTS))
-RUN_URL_LIST = $(subst $(comma), ,$(RUN_URLS))
+RUN_URL_LIST = $(subst $(comma), ,$(ENDPOINTS))
 # VCS stamping needs a git checkout owned by the current user; builds here never need the stamp.
 export GOFLAGS := $(GOFLAGS) -buildvcs=false
 
-.PHONY: run test generate check-generated fmt-check vet staticcheck unit workshop-check tools etcdctl bench clean help
+.PHONY: run run-clean test generate check-generated fmt-check vet staticcheck unit workshop-check tools etcdctl bench clean help
 
 help:
-	@echo "make run             start $(NEWEST)'s server on $(ENDPOINTS)"
-	@echo "                     (other ports: make run ENDPOINTS=URL,URL,URL; more flags: make run ARGS=--trace)"
+	@echo "make run             start $(NEWEST)'s etcdwalk as three processes, infra1 to infra3, on $(ENDPOINTS)"
+	@echo "                     (peers: each client port plus one); data kept in $(RUN_DIR)/ for the next make run"
+	@echo "                     (other ports: make run ENDPOINTS=URL,URL,URL; etcd flags for every member: make run ARGS=--log-level=debug)"
+	@echo "make run-clean       remove $(RUN_DIR)/, the data of make run's members: the next make run starts a new cluster"
 	@echo "make test            everything CI runs: generated code, gofmt, vet, staticcheck, tests, workshop check"
 	@echo "make generate        regenerate the .pb.go files from the .proto files"
 	@echo "make workshop-check  prove each exercise alone: its tag stubs only its twin and fails exactly its tests"
@@ -31,12 +35,24 @@ help:
 	@echo "make bench           load run against real etcd, chapter 02's Go benchmarks, then chapter 05's client against etcd's client/v3 (docs/benchmarks.md)"
 
 run:
-	@echo "Starting $(NEWEST): one member per URL of $(RUN_URLS). In another terminal:"
-	@echo "  make etcdctl && export ETCDCTL_ENDPOINTS=$(RUN_URLS)"
+	$(GO) build -o $(BIN)/etcdwalk etcdwalk/$(NEWEST)/cmd/etcdwalk
+	@echo "Starting $(NEWEST): infra1, infra2 and infra3, one etcdwalk process each, on $(ENDPOINTS)"
+	@echo "(data in $(RUN_DIR)/, kept for the next make run; Ctrl-C stops all three). In another terminal:"
+	@echo "  make etcdctl && export ETCDCTL_ENDPOINTS=$(ENDPOINTS)"
 	@echo "  .bin/etcdctl endpoint status -w table"
-	@echo "  ETCDCTL_ENDPOINTS=$(or $(word 2,$(RUN_URL_LIST)),$(firstword $(RUN_URL_LIST))) .bin/etcdctl put foo bar"
-	@echo "  ETCDCTL_ENDPOINTS=$(or $(word 3,$(RUN_URL_LIST)),$(lastword $(RUN_URL_LIST))) .bin/etcdctl get foo"
-	$(GO) run etcdwalk/$(NEWEST)/cmd/server$(if $(RUN_ARGS_URLS),, --listen-client-urls $(ENDPOINTS)) $(ARGS)
+	@echo "  .bin/etcdctl member list -w table"
+	@echo "  ETCDCTL_ENDPOINTS=$(word 2,$(RUN_URL_LIST)) .bin/etcdctl put foo bar"
+	@echo "  ETCDCTL_ENDPOINTS=$(word 3,$(RUN_URL_LIST)) .bin/etcdctl get foo"
+	@BIN='$(BIN)/etcdwalk' RUN_DIR='$(RUN_DIR)' ENDPOINTS='$(ENDPOINTS)' exec $(RUN_SCRIPT) $(ARGS)
+
+# Refuses while a member of make run still runs: its data would go from under it.
+run-clean:
+	@for f in $(RUN_DIR)/*.pid; do \
+		if [ -f "$$f" ] && kill -0 "$$(cat "$$f")" 2>/dev/null; then \
+			echo "$$f: pid $$(cat "$$f") still runs: stop make run first (Ctrl-C)"; exit 1; \
+		fi; \
+	done
+	rm -rf $(RUN_DIR)
 
 test: check-generated fmt-check vet staticcheck unit workshop-check
 	@echo "make test: all checks passed"
