@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 
+	"etcdwalk/chapters/01-rpc/etcdserver/api/membership"
 	"etcdwalk/chapters/02-kvserver/storage/datadir"
 	"etcdwalk/chapters/03-propose-wait/etcdserver"
 	"etcdwalk/chapters/06-server/etcdserver/api/snap"
@@ -72,7 +74,7 @@ func Opener(lg *slog.Logger, walDir string) etcdserver.StorageOpener {
 		}
 		ss := snap.New(lg, snapDir)
 		if !wal.Exist(walDir) {
-			w, err := wal.Create(walDir, []byte(cfg.Name))
+			w, err := wal.Create(walDir, encodeMetadata(metadataOf(cfg)))
 			if err != nil {
 				return nil, etcdserver.SavedLog{}, err
 			}
@@ -88,13 +90,73 @@ func Opener(lg *slog.Logger, walDir string) etcdserver.StorageOpener {
 		default:
 			saved.Snapshot = *sn
 		}
-		w, _, hs, ents, err := wal.OpenAndRepair(walDir, wal.Snapshot{Index: saved.Snapshot.Metadata.Index, Term: saved.Snapshot.Metadata.Term})
+		w, md, hs, ents, err := wal.OpenAndRepair(walDir, wal.Snapshot{Index: saved.Snapshot.Metadata.Index, Term: saved.Snapshot.Metadata.Term})
 		if err != nil {
 			return nil, saved, err
+		}
+		if err := checkMetadata(walDir, md, metadataOf(cfg)); err != nil {
+			return nil, saved, errors.Join(err, w.Close())
 		}
 		saved.Exists, saved.HardState, saved.Entries = true, hs, ents
 		lg.Info("restarting from the WAL", "wal-dir", walDir, "snapshot-index", saved.Snapshot.Metadata.Index,
 			"term", hs.Term, "commit", hs.Commit, "entries", len(ents))
 		return NewStorage(w, ss), saved, nil
 	}
+}
+
+// metadata is what a WAL records of the member it belongs to, at the head of every segment
+// (etcd's etcdserverpb.Metadata, NodeID and ClusterID, here with the name too).
+type metadata struct {
+	name                string
+	memberID, clusterID uint64
+}
+
+// metadataOf is the member cfg describes: its name, and the IDs chapter 03 computes from the
+// initial cluster (0 for a configuration without members, as in this package's tests).
+func metadataOf(cfg *etcdserver.ServerConfig) metadata {
+	md := metadata{name: cfg.Name}
+	ids := make([]uint64, 0, len(cfg.Members))
+	for _, m := range cfg.Members {
+		ids = append(ids, m.ID)
+		if m.Name == cfg.Name {
+			md.memberID = m.ID
+		}
+	}
+	if len(ids) > 0 {
+		md.clusterID = membership.ComputeClusterID(ids)
+	}
+	return md
+}
+
+// encodeMetadata writes the metadata as three lines of text, readable in a dump of a segment.
+func encodeMetadata(md metadata) []byte {
+	return fmt.Appendf(nil, "%s\n%016x\n%016x", md.name, md.memberID, md.clusterID)
+}
+
+// checkMetadata refuses a WAL that belongs to another member or another cluster than the
+// configuration's. etcd itself takes the IDs from the WAL on a restart and ignores the --initial-*
+// flags; etcdwalk refuses instead, since a data dir started under the wrong --name or
+// --initial-cluster is a mistake more often than not, and going on would make this process
+// another member than its flags say.
+func checkMetadata(walDir string, raw []byte, want metadata) error {
+	parts := strings.Split(string(raw), "\n")
+	if len(parts) != 3 {
+		return fmt.Errorf("storage: the WAL in %s has metadata etcdwalk cannot read (%q)", walDir, raw)
+	}
+	got := metadata{name: parts[0]}
+	_, err1 := fmt.Sscanf(parts[1], "%x", &got.memberID)
+	_, err2 := fmt.Sscanf(parts[2], "%x", &got.clusterID)
+	if err1 != nil || err2 != nil {
+		return fmt.Errorf("storage: the WAL in %s has metadata etcdwalk cannot read (%q)", walDir, raw)
+	}
+	switch {
+	case got.name != want.name || got.memberID != want.memberID:
+		return fmt.Errorf("storage: the data dir's WAL (%s) belongs to member %q (%x), not to %q (%x): "+
+			"give each member its own --data-dir", walDir, got.name, got.memberID, want.name, want.memberID)
+	case got.clusterID != want.clusterID:
+		return fmt.Errorf("storage: the data dir's WAL (%s) belongs to cluster %x, but --initial-cluster and "+
+			"--initial-cluster-token make cluster %x: restart with the flags the member was started with, "+
+			"or remove the data dir to start a new member", walDir, got.clusterID, want.clusterID)
+	}
+	return nil
 }

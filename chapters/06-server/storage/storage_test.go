@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	pb "etcdwalk/chapters/01-rpc/api/etcdserverpb"
+	"etcdwalk/chapters/01-rpc/etcdserver/api/membership"
 	"etcdwalk/chapters/02-kvserver/storage/datadir"
 	"etcdwalk/chapters/03-propose-wait/etcdserver"
 	"etcdwalk/chapters/03-propose-wait/pkg/clustertest"
@@ -124,13 +126,52 @@ func TestWALRepairRefusedForACorruptWALAtStart(t *testing.T) {
 	path := filepath.Join(datadir.ToWALDir(cfg.DataDir), "0000000000000000-0000000000000000.wal")
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
-	end := len(b)
-	for end > 0 && b[end-1] == 0 {
-		end-- // past the preallocated zeros
+	// A byte of the tenth entry's data: covered by its CRC, and ten records follow it.
+	at := 0
+	for range 10 {
+		i := bytes.Index(b[at:], []byte("some entry data"))
+		require.GreaterOrEqual(t, i, 0)
+		at += i + 1
 	}
-	b[end/2] ^= 0xff
+	b[at] ^= 0xff
 	require.NoError(t, os.WriteFile(path, b, 0o600))
 	_, _, err = Opener(nil, "")(cfg)
 	require.ErrorContains(t, err, "0000000000000000-0000000000000000.wal",
 		"a WAL with a corrupt record in the middle must not start a member, and the error names the file")
+}
+
+// A data dir is refused by a configuration of another member or another cluster: the WAL says
+// whose it is.
+func TestWALOpenerRefusesAnotherMembersDataDir(t *testing.T) {
+	members := clustertest.Members(3, 43000)
+	other := clustertest.Members(3, 44000)
+	otherCluster := append([]membership.Member{members[0]}, other[1:]...)
+	dir := t.TempDir()
+	created := &etcdserver.ServerConfig{Name: members[0].Name, DataDir: dir, Members: members}
+	st, _, err := Opener(nil, "")(created)
+	require.NoError(t, err)
+	require.NoError(t, st.Close())
+
+	tests := []struct {
+		name    string
+		cfg     *etcdserver.ServerConfig
+		wantErr string
+	}{
+		{"the same member", created, ""},
+		{"another member's name", &etcdserver.ServerConfig{Name: members[1].Name, DataDir: dir, Members: members},
+			"belongs to member"},
+		{"the same name in another cluster", &etcdserver.ServerConfig{Name: members[0].Name, DataDir: dir, Members: otherCluster},
+			"belongs to cluster"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, _, err := Opener(nil, "")(tt.cfg)
+			if tt.wantErr == "" {
+				require.NoError(t, err, "the member that created the WAL restarts from it")
+				require.NoError(t, st.Close())
+				return
+			}
+			require.ErrorContains(t, err, tt.wantErr, "a data dir of another member or cluster must not start this one")
+		})
+	}
 }
