@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -68,6 +69,18 @@ type result struct {
 	// CPU time used during the load by the server's processes (all of them, all threads) and by
 	// the benchmark tool; zero where it could not be measured.
 	serverCPU, toolCPU time.Duration
+	// otherCPU is the CPU time the machine spent on other work during the load, over wall, the
+	// time the tool ran; both zero where they could not be measured.
+	otherCPU, wall time.Duration
+}
+
+// otherBusy is the share of the machine's CPUs that other work kept busy during the load, or -1
+// where it could not be measured.
+func (r result) otherBusy() float64 {
+	if r.wall <= 0 {
+		return -1
+	}
+	return float64(r.otherCPU) / (float64(r.wall) * float64(runtime.NumCPU()))
 }
 
 // runLoad runs the benchmark tool against endpoints with the load's conns gRPC connections shared

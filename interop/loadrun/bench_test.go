@@ -139,3 +139,54 @@ func TestChapter06(t *testing.T) {
 		assert.False(t, ch.perMember || ch.seqPut || ch.memory, "-chapter %s must run as before: no put-seq load, no memory phase", name)
 	}
 }
+
+func TestParseCPUStat(t *testing.T) {
+	tests := []struct {
+		name string
+		text string
+		want cpuStat
+		ok   bool
+	}{
+		{"the first line of /proc/stat, with every column", "cpu  100 5 50 1000 20 3 2 7 0 0\ncpu0 50 2 25 500 10 1 1 3 0 0\n",
+			cpuStat{idle: 1020, total: 1187}, true},
+		{"the oldest kernels' four columns and iowait", "cpu 1 2 3 4 5\n", cpuStat{idle: 9, total: 15}, true},
+		{"a per-CPU line is not the total", "cpu0 1 2 3 4 5\n", cpuStat{}, false},
+		{"too few columns", "cpu 1 2 3\n", cpuStat{}, false},
+		{"not a number", "cpu 1 2 x 4 5\n", cpuStat{}, false},
+		{"empty", "", cpuStat{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := parseCPUStat(tt.text)
+			require.Equal(t, tt.ok, ok, "whether the line is the machine's CPU time")
+			if ok {
+				assert.Equal(t, tt.want, got, "idle is idle + iowait (columns 4 and 5), total the sum of every column")
+			}
+		})
+	}
+}
+
+func TestOtherCPU(t *testing.T) {
+	before := cpuStat{idle: 1000, total: 2000}
+	// 300 ticks of 10 ms busy since: 3 s of CPU.
+	after := cpuStat{idle: 1100, total: 2400}
+	tests := []struct {
+		name            string
+		serverCPU, tool time.Duration
+		want            time.Duration
+	}{
+		{"the server and the tool used 2.5 s of the 3 s", 2 * time.Second, 500 * time.Millisecond, 500 * time.Millisecond},
+		{"they used it all", 2 * time.Second, time.Second, 0},
+		{"tick rounding makes them use more than all: not negative", 2 * time.Second, 1010 * time.Millisecond, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, otherCPU(before, after, tt.serverCPU, tt.tool), "the busy CPU time less the server's and the tool's")
+		})
+	}
+	r := result{otherCPU: time.Second, wall: 2 * time.Second}
+	assert.InDelta(t, 0.5/float64(runtime.NumCPU()), r.otherBusy(), 1e-9, "1 s of other work in 2 s of wall time keeps half of one CPU busy")
+	assert.Equal(t, -1.0, result{}.otherBusy(), "a load whose other work was not measured says so, not 0")
+	assert.Equal(t, "?", percent(-1), "an unmeasured share prints as ?")
+	assert.Equal(t, "25%", percent(0.25), "a share prints as a percentage")
+}

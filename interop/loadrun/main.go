@@ -245,19 +245,15 @@ func run(ctx context.Context, cfg config, stdout, progress io.Writer) error {
 						}
 						keyPut = true
 					}
-					cpu0, ok0 := srv.cpu()
-					res, cmdline, err := runLoad(ctx, bins["benchmark"], srv.endpoints, l)
+					res, cmdline, err := measureLoad(ctx, bins["benchmark"], srv, l)
 					if err != nil {
 						return fmt.Errorf("%s, round %d, %s load: %w\n%s", t.name, round, l.name, err, srv.logTail())
-					}
-					if cpu1, ok1 := srv.cpu(); ok0 && ok1 {
-						res.serverCPU = cpu1 - cpu0
 					}
 					if round == 1 && t.name == "etcd" {
 						cmdlines = append(cmdlines, cmdline)
 					}
-					fmt.Fprintf(progress, "round %d/%d  %-4s %-5s  %9.0f req/s  p50 %7.2f ms  p99 %7.2f ms  (%.1fs)\n",
-						round, cfg.rounds, t.name, l.name, res.rps, ms(res.p50), ms(res.p99), res.total.Seconds())
+					fmt.Fprintf(progress, "round %d/%d  %-4s %-7s  %9.0f req/s  p50 %7.2f ms  p99 %7.2f ms  (%.1fs, other work %s)\n",
+						round, cfg.rounds, t.name, l.name, res.rps, ms(res.p50), ms(res.p99), res.total.Seconds(), percent(res.otherBusy()))
 					samples = append(samples, sample{round: round, load: l.name, target: t.name, requests: l.total, result: res})
 				}
 				return nil
@@ -279,6 +275,36 @@ func run(ctx context.Context, cfg config, stdout, progress io.Writer) error {
 
 	printReport(stdout, cfg, bins, commit, cmdlines, names, samples, mem, time.Since(started), busyBefore, cpuBusy(time.Second))
 	return nil
+}
+
+// measureLoad runs load l against srv and adds to the tool's figures the CPU time the server's
+// processes used meanwhile, and the time the machine's CPUs spent on other work.
+func measureLoad(ctx context.Context, tool string, srv *server, l load) (result, string, error) {
+	cpu0, ok0 := srv.cpu()
+	st0, okSt0 := readCPUStat()
+	start := time.Now()
+	res, cmdline, err := runLoad(ctx, tool, srv.endpoints, l)
+	if err != nil {
+		return res, cmdline, err
+	}
+	wall := time.Since(start)
+	st1, okSt1 := readCPUStat()
+	cpu1, ok1 := srv.cpu()
+	if ok0 && ok1 {
+		res.serverCPU = cpu1 - cpu0
+		if okSt0 && okSt1 {
+			res.otherCPU, res.wall = otherCPU(st0, st1, res.serverCPU, res.toolCPU), wall
+		}
+	}
+	return res, cmdline, nil
+}
+
+// percent prints a share of the CPUs, or "?" for one that could not be measured (< 0).
+func percent(share float64) string {
+	if share < 0 {
+		return "?"
+	}
+	return fmt.Sprintf("%.0f%%", 100*share)
 }
 
 // memSampleEvery is how often the memory phase reads every member's /proc/PID/status.
@@ -308,7 +334,7 @@ func runMemory(ctx context.Context, cfg config, bench string, targets []target, 
 				pids[i] = p.Pid()
 			}
 			stopSampling := sampleMemory(pids, memSampleEvery)
-			res, cl, err := runLoad(ctx, bench, srv.endpoints, l)
+			res, cl, err := measureLoad(ctx, bench, srv, l)
 			samples, sampErr := stopSampling()
 			if err != nil {
 				return run, cl, fmt.Errorf("%s, memory load: %w\n%s", t.name, err, srv.logTail())
@@ -336,8 +362,8 @@ func runMemory(ctx context.Context, cfg config, bench string, targets []target, 
 		if err != nil {
 			return nil, "", err
 		}
-		fmt.Fprintf(progress, "memory     %-4s %d puts of %d B  %9.0f req/s  largest peak RSS %6.1f MiB  (%.1fs)\n",
-			t.name, cfg.memTotal, cfg.memValSize, run.res.rps, mib(run.largest()), run.res.total.Seconds())
+		fmt.Fprintf(progress, "memory     %-4s %d puts of %d B  %9.0f req/s  largest peak RSS %6.1f MiB  (%.1fs, other work %s)\n",
+			t.name, cfg.memTotal, cfg.memValSize, run.res.rps, mib(run.largest()), run.res.total.Seconds(), percent(run.res.otherBusy()))
 		runs = append(runs, run)
 		if cmdline == "" {
 			cmdline = cl
@@ -424,12 +450,20 @@ func printReport(w io.Writer, cfg config, bins map[string]string, commit string,
 // printRounds prints every round's samples, the medians with their ratios, and the CPU per request.
 func printRounds(w io.Writer, cfg config, loads []string, samples []sample) {
 	fmt.Fprintf(w, "\n## Every round\n\n")
-	fmt.Fprintf(w, "| round | load | server | req/s | p50 ms | p99 ms | wall s | server CPU µs/req | tool CPU µs/req | CPUs busy |\n")
-	fmt.Fprintf(w, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	fmt.Fprintf(w, "| round | load | server | req/s | p50 ms | p99 ms | wall s | server CPU µs/req | tool CPU µs/req | CPUs busy | other work |\n")
+	fmt.Fprintf(w, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	var others []float64
 	for _, s := range samples {
 		srvCPU, toolCPU := s.cpuPerRequest()
-		fmt.Fprintf(w, "| %d | %s | %s | %.0f | %.2f | %.2f | %.1f | %.0f | %.0f | %.0f%% |\n",
-			s.round, s.load, s.target, s.rps, ms(s.p50), ms(s.p99), s.total.Seconds(), srvCPU, toolCPU, 100*s.cpusBusy())
+		fmt.Fprintf(w, "| %d | %s | %s | %.0f | %.2f | %.2f | %.1f | %.0f | %.0f | %.0f%% | %s |\n",
+			s.round, s.load, s.target, s.rps, ms(s.p50), ms(s.p99), s.total.Seconds(), srvCPU, toolCPU, 100*s.cpusBusy(), percent(s.otherBusy()))
+		if o := s.otherBusy(); o >= 0 {
+			others = append(others, o)
+		}
+	}
+	if len(others) > 0 {
+		fmt.Fprintf(w, "\nother work: the share of the CPUs that went to neither the server nor the tool during the load (/proc/stat\n"+
+			"less both); median over the samples %s, largest %s.\n", percent(median(others)), percent(slices.Max(others)))
 	}
 
 	fmt.Fprintf(w, "\n## Median of %d rounds, ratio ours/etcd\n\n", cfg.rounds)
@@ -507,35 +541,62 @@ func median(xs []float64) float64 {
 // what other work on the machine uses right before or after the run, while no server of ours runs
 // (the load average would still count a run that ended a minute ago). It returns -1 where /proc/stat cannot be read.
 func cpuBusy(d time.Duration) float64 {
-	read := func() (idle, total uint64, ok bool) {
-		b, err := os.ReadFile("/proc/stat")
-		if err != nil {
-			return 0, 0, false
-		}
-		line, _, _ := strings.Cut(string(b), "\n")
-		f := strings.Fields(line)
-		if len(f) < 5 || f[0] != "cpu" {
-			return 0, 0, false
-		}
-		for i, v := range f[1:] {
-			n, err := strconv.ParseUint(v, 10, 64)
-			if err != nil {
-				return 0, 0, false
-			}
-			total += n
-			if i == 3 || i == 4 { // idle, iowait
-				idle += n
-			}
-		}
-		return idle, total, true
-	}
-	i0, t0, ok0 := read()
+	s0, ok0 := readCPUStat()
 	time.Sleep(d)
-	i1, t1, ok1 := read()
-	if !ok0 || !ok1 || t1 <= t0 {
+	s1, ok1 := readCPUStat()
+	if !ok0 || !ok1 || s1.total <= s0.total {
 		return -1
 	}
-	return 1 - float64(i1-i0)/float64(t1-t0)
+	return 1 - float64(s1.idle-s0.idle)/float64(s1.total-s0.total)
+}
+
+// cpuStat is the CPU time of all the machine's CPUs so far, in USER_HZ ticks: idle (idle and
+// iowait) and the total of every column of the first line of /proc/stat.
+type cpuStat struct{ idle, total uint64 }
+
+// parseCPUStat reads the first line of /proc/stat, "cpu  user nice system idle iowait irq
+// softirq steal ..." (proc(5)); false if it is not one.
+func parseCPUStat(text string) (cpuStat, bool) {
+	var st cpuStat
+	line, _, _ := strings.Cut(text, "\n")
+	f := strings.Fields(line)
+	if len(f) < 5 || f[0] != "cpu" {
+		return st, false
+	}
+	for i, v := range f[1:] {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return st, false
+		}
+		st.total += n
+		if i == 3 || i == 4 { // idle, iowait
+			st.idle += n
+		}
+	}
+	return st, true
+}
+
+func readCPUStat() (cpuStat, bool) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return cpuStat{}, false
+	}
+	return parseCPUStat(string(b))
+}
+
+// busySince is the CPU time all CPUs spent on anything but idling between then and st.
+func (st cpuStat) busySince(then cpuStat) time.Duration {
+	busy := (st.total - st.idle) - (then.total - then.idle)
+	return time.Duration(busy) * time.Second / userHZ
+}
+
+// userHZ is the unit of /proc/stat's times: USER_HZ, 100 on every Linux Go runs on.
+const userHZ = 100
+
+// otherCPU is the CPU time the machine spent during a load on anything but the server's processes
+// and the tool: other people's work, which makes a sample noisy.
+func otherCPU(before, after cpuStat, serverCPU, toolCPU time.Duration) time.Duration {
+	return max(0, after.busySince(before)-serverCPU-toolCPU)
 }
 
 func cpuModel() string {

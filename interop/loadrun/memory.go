@@ -249,10 +249,10 @@ func mib(b int64) float64 { return float64(b) / (1 << 20) }
 // the ratio of the largest peak RSS of ours to etcd's.
 func printMemory(w io.Writer, cfg config, runs []memoryRun) {
 	fmt.Fprintf(w, "\n## Memory: %d puts of %d B, each to a key of its own, against one fresh cluster of each side\n\n", cfg.memTotal, cfg.memValSize)
-	fmt.Fprintf(w, "| server | req/s | p50 ms | p99 ms | wall s | largest peak RSS of a member, MiB |\n")
-	fmt.Fprintf(w, "|---|---:|---:|---:|---:|---:|\n")
+	fmt.Fprintf(w, "| server | req/s | p50 ms | p99 ms | wall s | other work | largest peak RSS of a member, MiB |\n")
+	fmt.Fprintf(w, "|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range runs {
-		fmt.Fprintf(w, "| %s | %.0f | %.2f | %.2f | %.1f | %.1f |\n", r.target, r.res.rps, ms(r.res.p50), ms(r.res.p99), r.res.total.Seconds(), mib(r.largest()))
+		fmt.Fprintf(w, "| %s | %.0f | %.2f | %.2f | %.1f | %s | %.1f |\n", r.target, r.res.rps, ms(r.res.p50), ms(r.res.p99), r.res.total.Seconds(), percent(r.res.otherBusy()), mib(r.largest()))
 	}
 	fmt.Fprintf(w, "\n| server | member | peak RSS (VmHWM) MiB | RssAnon MiB at 1/4, 1/2, 3/4, end of the load | peak RssAnon MiB | RssFile MiB at the end | db MiB | WAL MiB | .snap files |\n")
 	fmt.Fprintf(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|\n")
