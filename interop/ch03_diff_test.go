@@ -88,16 +88,21 @@ func TestChapter03Differential(t *testing.T) {
 	}
 }
 
-// clusterDiff is one seed of a differential test of a cluster of ours against a real etcd of one
-// member: the same stream of chapter 02's generator to both, each request on the etcd side to
-// the one member, on ours to the member a route picks.
+// clusterDiff is one seed of a differential test of a cluster of ours against a real etcd: the
+// same stream of chapter 02's generator to both, each request on our side to the member a route
+// picks, on the etcd side to its one member or, if it has as many as ours, to the member of the
+// same place.
 type clusterDiff struct {
 	ours    string // "chapter 03", for messages
 	test    string // the test's name, for the replay command
 	seed    uint64
-	etcd    pb.KVClient
+	etcd    []pb.KVClient // one, or one per member of ours
 	members []pb.KVClient
 	roles   []string // ch03Roles of ours, taken at the start
+	// leaveOut, if set, picks the requests of the stream that go to neither side, given real
+	// etcd's current and compacted revision: a shape on which this real etcd is known to go
+	// wrong, so that its answer is no reference.
+	leaveOut func(req protoadapt.MessageV1, rev, compactRev int64) bool
 }
 
 // newClusterDiff starts a fresh single-member real etcd next to ours (a cluster of ours just
@@ -105,12 +110,35 @@ type clusterDiff struct {
 func newClusterDiff(t *testing.T, name, test string, seed uint64, ours *harness.Process) *clusterDiff {
 	t.Helper()
 	etcd := harness.StartEtcd(t)
-	d := &clusterDiff{ours: name, test: test, seed: seed, etcd: pb.NewKVClient(harness.Dial(t, etcd.Endpoint))}
-	for _, ep := range ours.Endpoints {
+	return newClusterDiffOf(t, name, test, seed, []string{etcd.Endpoint}, ours.Endpoints)
+}
+
+// newClusterDiffOf connects to a fresh real etcd and a fresh cluster of ours, both at revision
+// 1, given their members' endpoints: real etcd has one member (a correct cluster answers as one
+// member does) or as many as ours, and then request i goes to the member of the same place on
+// both sides, so that a serializable read meets, on each side, the member that acknowledged the
+// latest write.
+func newClusterDiffOf(t *testing.T, name, test string, seed uint64, etcd, ours []string) *clusterDiff {
+	t.Helper()
+	require.True(t, len(etcd) == 1 || len(etcd) == len(ours),
+		"a differential test needs a real etcd of one member or of as many as ours (%d), not %d", len(ours), len(etcd))
+	d := &clusterDiff{ours: name, test: test, seed: seed}
+	for _, ep := range etcd {
+		d.etcd = append(d.etcd, pb.NewKVClient(harness.Dial(t, ep)))
+	}
+	for _, ep := range ours {
 		d.members = append(d.members, pb.NewKVClient(harness.Dial(t, ep)))
 	}
-	d.roles = ch03Roles(t, ours)
+	d.roles = rolesOf(t, ours)
 	return d
+}
+
+// etcdFor is the real etcd member that gets the request sent to our member m.
+func (d *clusterDiff) etcdFor(m int) pb.KVClient {
+	if len(d.etcd) == 1 {
+		return d.etcd[0]
+	}
+	return d.etcd[m]
 }
 
 // routeState is what a route knows when it picks the member for the next request.
@@ -132,6 +160,7 @@ type diffCounts struct {
 	// one that acknowledged it.
 	readsElsewhere int
 	readsOn        []int // reads per member
+	leftOut        int   // requests leaveOut kept from both sides
 }
 
 // run sends ops requests of the seed's stream, each to real etcd and to the member route picks
@@ -145,6 +174,10 @@ func (d *clusterDiff) run(t *testing.T, ops int, route func(routeState) (member 
 	s := routeState{lastOp: -1}
 	for i := range ops {
 		req := g.next()
+		if d.leaveOut != nil && d.leaveOut(req, g.rev, g.compactRev) {
+			n.leftOut++
+			continue
+		}
 		s.op, s.req, s.write = i, req, mayWrite(req)
 		m, why := route(s)
 		if s.write {
@@ -161,10 +194,13 @@ func (d *clusterDiff) run(t *testing.T, ops int, route func(routeState) (member 
 			}
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
-		want, wantErr := sendKV(ctx, d.etcd, req)
+		want, wantErr := sendKV(ctx, d.etcdFor(m), req)
 		got, gotErr := sendKV(ctx, d.members[m], req)
 		cancel()
 		if diff := answerDiffFrom(d.ours, want, wantErr, got, gotErr); diff != "" {
+			if len(d.etcd) > 1 {
+				why += fmt.Sprintf("; on real etcd's side, to its member %d", m+1)
+			}
 			t.Fatalf("seed %d, op %d of %d: %s answered differently from real etcd v%s.\n"+
 				"Replay: go test -race -run '%s/seed=%d' etcdwalk/interop\n\n"+
 				"sent to %s; %s\n\n"+
@@ -195,7 +231,7 @@ func (d *clusterDiff) run(t *testing.T, ops int, route func(routeState) (member 
 func (d *clusterDiff) requireEveryMemberReadsAll(t *testing.T, within time.Duration) {
 	t.Helper()
 	everything := &pb.RangeRequest{Key: []byte{0}, RangeEnd: []byte{0}}
-	want, wantErr := sendKV(ctxWithTimeout(t), d.etcd, everything)
+	want, wantErr := sendKV(ctxWithTimeout(t), d.etcd[0], everything)
 	require.NoError(t, wantErr, "real etcd: read every key")
 	for m, kv := range d.members {
 		diff := eventually(within, func() string {
@@ -241,8 +277,14 @@ func mayWrite(req protoadapt.MessageV1) bool {
 // (http://127.0.0.1:PORT, MEMBER-ID) (follower)", from a Maintenance Status of each, taken now.
 func ch03Roles(t *testing.T, p *harness.Process) []string {
 	t.Helper()
-	roles := make([]string, len(p.Endpoints))
-	for i, ep := range p.Endpoints {
+	return rolesOf(t, p.Endpoints)
+}
+
+// rolesOf is ch03Roles for a cluster's members, given their endpoints.
+func rolesOf(t *testing.T, endpoints []string) []string {
+	t.Helper()
+	roles := make([]string, len(endpoints))
+	for i, ep := range endpoints {
 		ctx := ctxWithTimeout(t)
 		st, err := pb.NewMaintenanceClient(harness.Dial(t, ep)).Status(ctx, &pb.StatusRequest{})
 		require.NoError(t, err, "Status of member %d (%s)", i+1, ep)
@@ -250,7 +292,7 @@ func ch03Roles(t *testing.T, p *harness.Process) []string {
 		if st.Leader == st.Header.MemberId {
 			role = "leader"
 		}
-		roles[i] = fmt.Sprintf("member %d of %d (%s, %x) (%s)", i+1, len(p.Endpoints), ep, st.Header.MemberId, role)
+		roles[i] = fmt.Sprintf("member %d of %d (%s, %x) (%s)", i+1, len(endpoints), ep, st.Header.MemberId, role)
 	}
 	return roles
 }
