@@ -31,7 +31,9 @@ type applyResult struct {
 
 // batchEffects is what applying a batch's entries asks of the apply loop once they are applied.
 type batchEffects struct {
-	alarmChanged bool // an alarm was raised or cleared: the alarm bucket must be committed too
+	// bucketsChanged: an alarm was raised or cleared, or a member published its attributes: a
+	// bucket other than the store's was written, and must be committed too
+	bucketsChanged bool
 	raiseNoSpace bool // some entry did not fit the quota and no NOSPACE alarm is raised
 }
 
@@ -171,7 +173,7 @@ func (s *EtcdServer) applyEntries(ap toApply) error {
 		if !s.waitPersisted(ap) {
 			return errRaftEnded
 		}
-	case s.batch.alarmChanged:
+	case s.batch.bucketsChanged:
 		err = s.be.WaitCommit(context.Background())
 	default:
 		err = s.kv.Sync(context.Background())
@@ -236,10 +238,12 @@ func (s *EtcdServer) applyV3(r *irpb.InternalRaftRequest) *applyResult {
 		res.resp, res.physc, res.err = s.applier.Compaction(ctx, r.Compaction)
 	case r.Range != nil:
 		res.resp, res.err = txn.Range(ctx, s.kv, r.Range)
+	case r.ClusterMemberAttrSet != nil:
+		res.resp, res.err = r.ClusterMemberAttrSet, s.applyMemberAttrSet(r.ClusterMemberAttrSet)
 	case r.Alarm != nil:
 		res.resp, res.err = s.applier.Alarm(r.Alarm)
 		if r.Alarm.Action != pb.AlarmRequest_GET {
-			s.batch.alarmChanged = true
+			s.batch.bucketsChanged = true
 		}
 	default:
 		res.err = fmt.Errorf("etcdserver: entry carries no request")

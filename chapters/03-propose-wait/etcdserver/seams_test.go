@@ -388,3 +388,34 @@ func TestClusterBackendBatchingAnswersBeforeTheBackendCommits(t *testing.T) {
 	require.NoError(t, lead.be.ForceCommit())
 	require.Positive(t, commits.Load(), "the writes are in the batch, and a commit writes them to bbolt")
 }
+
+// Publish: a member's published name and client URLs reach every member's Members, and a member
+// restarted from its data dir still has them (from its backend's members bucket).
+func TestClusterPublishReachesEveryMember(t *testing.T) {
+	c := newTestCluster(t, 3, nil)
+	lead := c.leader(t)
+	pub := c.followers(lead)[0]
+	require.NoError(t, pub.Publish(ctxT(t), []string{"http://published.example:2379"}))
+	clientURLs := func(s *EtcdServer) []string {
+		for _, m := range s.Members() {
+			if m.ID == pub.ID() {
+				return m.ClientURLs
+			}
+		}
+		return nil
+	}
+	for _, s := range c.members {
+		require.Eventually(t, func() bool { return len(clientURLs(s)) == 1 && clientURLs(s)[0] == "http://published.example:2379" },
+			10*time.Second, time.Millisecond, "every member lists the client URLs a member published")
+	}
+
+	f := c.followers(lead)[len(c.followers(lead))-1]
+	i := indexOf(c.members, f)
+	require.NoError(t, f.Stop())
+	restarted, err := NewServer(f.Cfg, c.net, WithStorage(c.logs[i].Opener()))
+	require.NoError(t, err)
+	c.members[i] = restarted
+	require.Equal(t, []string{"http://published.example:2379"}, clientURLs(restarted),
+		"a member restarted on its data dir lists the published URLs before it replays anything")
+	restarted.Start()
+}

@@ -64,6 +64,9 @@ type EtcdServer struct {
 	// snapshots, if set, takes, sends and receives snapshots (WithSnapshots). The apply loop alone
 	// uses progress, confState (the configuration as of the applied index, which a snapshot
 	// records) and appliedTerm (the term of the entry at the applied index).
+	// attrs are the members' published names and client URLs (Publish).
+	attrs memberAttrs
+
 	snapshots   Snapshots
 	progress    Progress
 	confState   raftpb.ConfState
@@ -127,6 +130,9 @@ func NewServer(cfg ServerConfig, net transport.Joiner, opts ...ServerOption) (*E
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.consistIndex.Store(b.ci)
+	if err := s.attrs.load(b.be); err != nil {
+		return nil, errors.Join(err, b.close())
+	}
 	// Raft restarts after its snapshot: what the snapshot holds is applied.
 	s.appliedIndex.Store(b.snapshot.Metadata.Index)
 	// The apply loop waits once per batch (Sync) before answering anyone.
@@ -293,6 +299,9 @@ func (s *EtcdServer) Members() []*pb.Member {
 	membership.Sort(ms)
 	out := make([]*pb.Member, 0, len(ms))
 	for _, m := range ms {
+		if a, ok := s.attrs.get(m.ID); ok {
+			m.Name, m.ClientURLs = a.Name, a.ClientURLs
+		}
 		out = append(out, &pb.Member{ID: m.ID, Name: m.Name, PeerURLs: m.PeerURLs, ClientURLs: m.ClientURLs})
 	}
 	return out

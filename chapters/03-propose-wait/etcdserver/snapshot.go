@@ -164,6 +164,9 @@ func (s *EtcdServer) applySnapshot(ap toApply) error {
 	if err := s.alarms.Restore(); err != nil {
 		return fmt.Errorf("etcdserver: restore alarms: %w", err)
 	}
+	if err := s.attrs.load(s.be); err != nil {
+		return fmt.Errorf("etcdserver: restore the members' attributes: %w", err)
+	}
 	ci, err := readConsistentIndex(s.be)
 	if err != nil {
 		return err

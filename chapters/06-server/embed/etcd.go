@@ -40,6 +40,9 @@ type Etcd struct {
 	grpc     *grpc.Server
 	errc     chan error
 
+	stopPublish context.CancelFunc
+	published   chan struct{}
+
 	closeOnce sync.Once
 }
 
@@ -122,10 +125,27 @@ func StartEtcd(inCfg *Config) (e *Etcd, err error) {
 			e.serveErr(err)
 		}
 	}()
-	e.lg.Info("ready to serve client requests", "name", srvcfg.Name, "id", fmt.Sprintf("%x", e.Server.ID()),
-		"cluster-id", fmt.Sprintf("%x", clusterID), "client-urls", URLStrings(inCfg.AdvertiseClientUrls))
+	// The member publishes where it serves clients, through raft, and is ready once that is
+	// applied (etcd's publishV3 and ReadyNotify, which its serve waits for before it logs the
+	// line below). That needs a quorum, so it waits in the background: a new cluster's members
+	// start one after another.
+	ctx, cancel := context.WithCancel(context.Background())
+	e.stopPublish = cancel
+	e.published = make(chan struct{})
+	go func() {
+		defer close(e.published)
+		if err := e.Server.Publish(ctx, URLStrings(inCfg.AdvertiseClientUrls)); err != nil {
+			return // stopped first
+		}
+		e.lg.Info("ready to serve client requests", "name", srvcfg.Name, "id", fmt.Sprintf("%x", e.Server.ID()),
+			"cluster-id", fmt.Sprintf("%x", clusterID), "client-urls", URLStrings(inCfg.AdvertiseClientUrls))
+	}()
 	return e, nil
 }
+
+// ReadyNotify is closed once the member has published its client URLs to the cluster and serves
+// (etcd's EtcdServer.ReadyNotify), or has stopped trying.
+func (e *Etcd) ReadyNotify() <-chan struct{} { return e.published }
 
 // storageSnapDir is where the member's snapshots go: the snapshotter the transport saves
 // incoming snapshot dbs with must be the storage's.
@@ -159,6 +179,10 @@ func (e *Etcd) Err() <-chan error { return e.errc }
 // listeners. It may be called more than once.
 func (e *Etcd) Close() {
 	e.closeOnce.Do(func() {
+		if e.stopPublish != nil {
+			e.stopPublish()
+			<-e.published
+		}
 		if e.grpc != nil {
 			stopped := make(chan struct{})
 			go func() { e.grpc.GracefulStop(); close(stopped) }()

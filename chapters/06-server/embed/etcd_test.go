@@ -98,9 +98,19 @@ func TestStartEtcdThreeMembersAndRestart(t *testing.T) {
 		require.Len(t, r.Kvs, 1, "a linearizable get through %s sees the put", ep)
 		require.Equal(t, "bar", string(r.Kvs[0].Value))
 	}
-	ml, err := cli.MemberList(ctxT(t))
-	require.NoError(t, err)
-	require.Len(t, ml.Members, 3)
+	for _, e := range members {
+		<-e.ReadyNotify()
+	}
+	// Each member published its client URLs: every member lists all three, as etcd's do.
+	for _, ep := range eps {
+		ml, err := client(t, ep).MemberList(ctxT(t))
+		require.NoError(t, err)
+		require.Len(t, ml.Members, 3)
+		for i, m := range ml.Members {
+			require.NotEmpty(t, m.Name, "member %d has published its name", i)
+			require.Len(t, m.ClientURLs, 1, "member %s lists %s's client URL, which that member published", ep, m.Name)
+		}
+	}
 
 	members[1].Close()
 	// If member 2 led, a put a follower had forwarded to it is lost with it and times out, as in

@@ -18,6 +18,8 @@ var (
 	Key   = []byte("key")   // revision -> marshaled mvccpb.KeyValue
 	Meta  = []byte("meta")  // bookkeeping: compaction progress (and, from chapter 03, the consistent index)
 	Alarm = []byte("alarm") // marshaled etcdserverpb.AlarmMember -> nothing: the active alarms
+	// Members: member ID -> the name and client URLs the member published (chapter 06).
+	Members = []byte("members")
 )
 
 // ErrClosed is returned to writers waiting for a commit when the backend closes first.
@@ -145,7 +147,7 @@ func New(cfg BackendConfig) (*Backend, error) {
 // createBuckets makes sure the buckets of the schema exist.
 func createBuckets(db *bolt.DB) error {
 	err := db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{Key, Meta, Alarm} {
+		for _, name := range [][]byte{Key, Meta, Alarm, Members} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
