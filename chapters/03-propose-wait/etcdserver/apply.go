@@ -34,7 +34,7 @@ type batchEffects struct {
 	// bucketsChanged: an alarm was raised or cleared, or a member published its attributes: a
 	// bucket other than the store's was written, and must be committed too
 	bucketsChanged bool
-	raiseNoSpace bool // some entry did not fit the quota and no NOSPACE alarm is raised
+	raiseNoSpace   bool // some entry did not fit the quota and no NOSPACE alarm is raised
 }
 
 // pendingTrigger is a result to deliver once the batch it belongs to is durable.
