@@ -47,6 +47,9 @@ func (ms *maintenanceServer) Status(context.Context, *pb.StatusRequest) (*pb.Sta
 	resp.Version = Version
 	resp.DbSize, resp.DbSizeInUse = ms.s.Backend().Size(), ms.s.Backend().SizeInUse()
 	resp.DbSizeQuota = max(ms.s.Limits().QuotaBackendBytes, 0)
+	// etcd v3.6 always sends the cluster's downgrade state; nothing here downgrades, so it is
+	// the empty one etcd sends when no downgrade is in progress.
+	resp.DowngradeInfo = &pb.DowngradeInfo{}
 	for _, a := range ms.s.Alarms() {
 		resp.Errors = append(resp.Errors, alarmText(a))
 	}
