@@ -26,7 +26,9 @@
 //   - StartServer starts a chapter server on a free 127.0.0.1 port; StartCluster starts a chapter
 //     server that runs a whole cluster in one process (chapters 03 and 04), one free port per
 //     member; StartEtcd starts a fresh single-member etcd with its own data directory, and
-//     StartEtcdCluster a real etcd of several members, one process each. All wait until a
+//     StartEtcdCluster a real etcd of several members, one process each; StartMembers starts any
+//     cluster of one process per member from a proc.ClusterConfig, such as EtcdwalkCluster's
+//     (chapter 06's etcdwalk, which takes etcd's flags). All wait until a
 //     clientv3 Get succeeds (on every member, and until every member knows the same leader),
 //     keep the process's output in a file (printed when the test fails), and stop the processes
 //     when the test ends.

@@ -90,25 +90,7 @@ func StartEtcdCluster(t testing.TB, members int, args ...string) *Cluster {
 	t.Helper()
 	cfg := proc.EtcdCluster(Build(t, EtcdPackage, false), members, t.TempDir())
 	cfg.Args = append(cfg.Args, args...)
-	pc, err := proc.StartCluster(t.Context(), cfg)
-	if err != nil {
-		t.Fatalf("harness: %v", err)
-	}
-	c := &Cluster{Endpoints: pc.Endpoints(), c: pc}
-	for _, m := range pc.Members {
-		c.Members = append(c.Members, wrap(m))
-	}
-	t.Cleanup(func() {
-		if err := pc.Stop(); err != nil {
-			t.Errorf("harness: %v", err)
-		}
-		if t.Failed() {
-			for _, m := range pc.Members {
-				logOutput(t, m)
-			}
-		}
-	})
-	return c
+	return StartMembers(t, cfg)
 }
 
 // WaitReady waits until every running member of the cluster answers a Get and names the same
