@@ -99,6 +99,7 @@ staticcheck: tools
 
 unit:
 	$(GO) test -race -count=1 -timeout 15m etcdwalk/...
+	cd tools && GOWORK=off $(GO) test -count=1 ./workshopcheck/
 
 workshop-check: tools
 	$(BIN)/workshopcheck chapters/*/

@@ -17,6 +17,7 @@ func (k testKey) String() string { return k.pkg + "." + k.test }
 
 type result struct {
 	passed bool
+	ended  bool // a pass, fail or skip event came: a test the binary died in has none
 	output strings.Builder
 }
 
@@ -86,12 +87,23 @@ func runTests(dir, pattern string, flags ...string) (results, error) {
 			case ev.Action == "output":
 				res[k].output.WriteString(ev.Output)
 			case ev.Action == "fail" && ev.Test == top:
-				res[k].passed = false
+				res[k].passed, res[k].ended = false, true
+			case (ev.Action == "pass" || ev.Action == "skip") && ev.Test == top:
+				res[k].ended = true
 			}
 		}
 	}
 	if buildOutput.Len() > 0 || (runErr != nil && len(pkgFailed) == 0) {
 		return nil, fmt.Errorf("go %s did not compile or run:\n%s%s", strings.Join(args, " "), buildOutput.String(), stderr.String())
+	}
+	// A panic in a goroutine, or the timeout, ends the test binary in the middle of a test, and
+	// go test -json then reports the package failed but not the test: counted as passed, a test
+	// an exercise claims would seem to pass with the exercise unwritten.
+	for _, k := range sortedKeys(res) {
+		if !res[k].ended {
+			return nil, fmt.Errorf("go %s: the test binary of ./%s ended during %s, which neither passed nor failed:\n%s%s",
+				strings.Join(args, " "), k.pkg, k.test, res[k].output.String(), pkgOutput[k.pkg])
+		}
 	}
 	for _, pkg := range sortedKeys(pkgFailed) {
 		failedTest := false
