@@ -65,11 +65,12 @@ type serverOptions struct {
 }
 
 // WithBackendBatching switches the backend to etcd's commit policy, for a member whose raft
-// storage makes every entry durable before it is applied (chapter 06's WAL): bbolt commits every
-// interval or every limit writes (etcd's --backend-batch-interval and --backend-batch-limit,
+// storage makes every entry durable (chapter 06's WAL): bbolt commits every interval or every
+// limit writes (etcd's --backend-batch-interval and --backend-batch-limit,
 // backend.DefaultBatchInterval and DefaultBatchLimit), readers see applied writes through the
-// backend's read buffer, and the apply loop answers once the entries are in raft's storage,
-// without waiting for a bbolt commit. A write then costs one fsync, the WAL's. After a crash the
+// backend's read buffer, and the apply loop answers once the entries are applied, without
+// waiting for a bbolt commit: a committed entry is already in the raft storage of a majority. A
+// write then costs one fsync, the WAL's. After a crash the
 // backend has lost up to an interval of writes, and the member replays them from the WAL: it
 // must not be used with a raft storage that is not durable (chapter 03's MemoryLog).
 func WithBackendBatching(interval time.Duration, limit int) ServerOption {

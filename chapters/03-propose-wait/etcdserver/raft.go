@@ -57,6 +57,8 @@ type raftNode struct {
 
 	lead atomic.Uint64
 	term atomic.Uint64
+	// isLead is whether this member led at the last soft state; only the raft goroutine uses it.
+	isLead bool
 
 	stopped chan struct{}
 	done    chan struct{}
@@ -106,10 +108,14 @@ func (r *raftNode) start(rh readyHandler) {
 	}()
 }
 
-// handleReady does what etcd's raftNode.start does with one Ready. Persisting comes before
-// sending: a vote or an append acknowledged to a peer must survive a crash.
+// handleReady does what etcd's raftNode.start does with one Ready. A follower persists before
+// it sends: a vote or an append it acknowledges must survive a crash. A leader sends first, so
+// that its followers write the entries to their disks while it writes them to its own (section
+// 10.2.1 of the raft thesis, and etcd's `if islead` in raftNode.start): what it sends is an
+// append, not an acknowledgment, and raft counts the leader's own copy only once it is saved.
 func (r *raftNode) handleReady(rd raft.Ready, rh readyHandler) error {
 	if rd.SoftState != nil {
+		r.isLead = rd.SoftState.RaftState == raft.StateLeader
 		lead := rd.SoftState.Lead
 		newLeader := lead != raft.None && r.lead.Load() != lead
 		r.lead.Store(lead)
@@ -142,6 +148,9 @@ func (r *raftNode) handleReady(rd raft.Ready, rh readyHandler) error {
 			return nil
 		}
 	}
+	if r.isLead {
+		r.transport.Send(r.processMessages(rd.Messages))
+	}
 	if !raft.IsEmptySnap(rd.Snapshot) {
 		if err := r.storage.SaveSnap(rd.Snapshot); err != nil {
 			return fmt.Errorf("save snapshot: %w", err)
@@ -167,7 +176,9 @@ func (r *raftNode) handleReady(rd raft.Ready, rh readyHandler) error {
 	if notifyc != nil {
 		close(notifyc)
 	}
-	r.transport.Send(r.processMessages(rd.Messages))
+	if !r.isLead {
+		r.transport.Send(r.processMessages(rd.Messages))
+	}
 	r.Advance()
 	return nil
 }

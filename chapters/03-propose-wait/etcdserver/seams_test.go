@@ -367,8 +367,8 @@ func TestProcessRightAfterJoin(t *testing.T) {
 }
 
 // WithBackendBatching: the members answer writes, and serve them to readers, without waiting for
-// a bbolt commit (the backend commits only on its timer, an hour away here); their raft storage
-// is what must have the entries.
+// a bbolt commit (the backend commits only on its timer, an hour away here): a committed entry
+// is in the raft storage of a majority already.
 func TestClusterBackendBatchingAnswersBeforeTheBackendCommits(t *testing.T) {
 	c := newTestCluster(t, 3, nil, func(int) ServerOption { return WithBackendBatching(time.Hour, 0) })
 	lead := c.leader(t)

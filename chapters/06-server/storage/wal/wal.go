@@ -43,7 +43,7 @@ var (
 
 // syncFunc makes a file's contents durable. It is a variable so that tests can make a disk fail;
 // each WAL copies it at Create or Open, and tests replace the copy (WAL.syncFunc).
-var syncFunc = func(f *os.File) error { return f.Sync() }
+var syncFunc = fdatasync
 
 // Record is one unit of the log (etcd's walpb.Record): its type, the running CRC up to and
 // including its data, and the data (a marshaled raftpb.Entry or HardState, a Snapshot, the
