@@ -124,7 +124,7 @@ func NewServer(cfg ServerConfig, net transport.Joiner, opts ...ServerOption) (*E
 		snapshots:         o.snapshots,
 		confState:         b.snapshot.Metadata.ConfState,
 		appliedTerm:       b.snapshot.Metadata.Term,
-		progress:          Progress{AppliedIndex: b.snapshot.Metadata.Index, SnapshotIndex: b.snapshot.Metadata.Index},
+		progress:          Progress{AppliedIndex: b.snapshot.Metadata.Index, DiskSnapshotIndex: b.snapshot.Metadata.Index, MemorySnapshotIndex: b.snapshot.Metadata.Index},
 		stopping:          make(chan struct{}),
 		done:              make(chan struct{}),
 	}

@@ -33,20 +33,23 @@ type Snapshots interface {
 }
 
 // Progress is how far the apply loop has got (etcd's etcdProgress): the last entry applied, and
-// the index of the newest snapshot. The trigger moves SnapshotIndex when it takes one.
+// the indexes of the newest snapshots, the one saved to disk and the one raft's log holds in
+// memory (every disk snapshot is also a memory one). The trigger moves them when it takes one.
 type Progress struct {
-	AppliedIndex  uint64
-	SnapshotIndex uint64
+	AppliedIndex        uint64
+	DiskSnapshotIndex   uint64
+	MemorySnapshotIndex uint64
 }
 
 // RaftLog is what the snapshot trigger works with. It is valid only during the TriggerSnapshot
 // call it is passed to, on the apply loop's goroutine.
 type RaftLog interface {
-	// Snapshot takes a snapshot at index, which must not be beyond the applied index: it commits
-	// the backend, makes raft's snapshot with the member's configuration, saves it durably
+	// Snapshot makes raft's snapshot at index, which must not be beyond the applied index, with
+	// the member's configuration, in raft's log in memory: from then on raft may compact the log
+	// up to it. With toDisk it first commits the backend, and then saves the snapshot durably
 	// (Storage.SaveSnap: the snap file, then the WAL's marker) and releases what it makes
 	// unnecessary (etcd's EtcdServer.snapshot). A snapshot at or below the newest one is no-op.
-	Snapshot(index uint64) error
+	Snapshot(index uint64, toDisk bool) error
 	// Compact drops the entries up to index from raft's log in memory (etcd's compactRaftLog):
 	// raft can no longer send them, and a follower that needs one is sent a snapshot instead.
 	// Compacting what is compacted already is no error.
@@ -61,15 +64,18 @@ func WithSnapshots(sn Snapshots) ServerOption {
 // raftLog is the RaftLog of the member s.
 type raftLog struct{ s *EtcdServer }
 
-func (l raftLog) Snapshot(index uint64) error {
+func (l raftLog) Snapshot(index uint64, toDisk bool) error {
 	s := l.s
 	if index > s.appliedIndex.Load() {
 		return fmt.Errorf("etcdserver: snapshot at %d beyond the applied index %d", index, s.appliedIndex.Load())
 	}
 	// After a restart from this snapshot raft replays only the entries after it, so the backend
-	// must hold everything up to it on disk first.
-	if err := s.be.ForceCommit(); err != nil {
-		return fmt.Errorf("etcdserver: commit the backend before a snapshot: %w", err)
+	// must hold everything up to it on disk first. A snapshot in memory only needs no commit: a
+	// restart goes back to the newest one on disk, and replays the WAL from there.
+	if toDisk {
+		if err := s.be.ForceCommit(); err != nil {
+			return fmt.Errorf("etcdserver: commit the backend before a snapshot: %w", err)
+		}
 	}
 	snap, err := s.r.raftStorage.CreateSnapshot(index, &s.confState, nil)
 	if errors.Is(err, raft.ErrSnapOutOfDate) {
@@ -77,6 +83,9 @@ func (l raftLog) Snapshot(index uint64) error {
 	}
 	if err != nil {
 		return fmt.Errorf("etcdserver: create snapshot at %d: %w", index, err)
+	}
+	if !toDisk {
+		return nil
 	}
 	if err := s.r.storage.SaveSnap(snap); err != nil {
 		return fmt.Errorf("etcdserver: save snapshot at %d: %w", index, err)
@@ -96,7 +105,7 @@ func (l raftLog) Compact(index uint64) error {
 	if err != nil {
 		return fmt.Errorf("etcdserver: compact raft log to %d: %w", index, err)
 	}
-	l.s.lg.Info("compacted raft logs", "member", l.s.Cfg.Name, "compact-index", index)
+	l.s.lg.Debug("compacted raft logs", "member", l.s.Cfg.Name, "compact-index", index)
 	return nil
 }
 
@@ -175,7 +184,7 @@ func (s *EtcdServer) applySnapshot(ap toApply) error {
 	s.confState = snap.Metadata.ConfState
 	s.appliedTerm = snap.Metadata.Term
 	s.appliedIndex.Store(snap.Metadata.Index)
-	s.progress.SnapshotIndex = snap.Metadata.Index
+	s.progress.DiskSnapshotIndex, s.progress.MemorySnapshotIndex = snap.Metadata.Index, snap.Metadata.Index
 	s.applyWait.Trigger(snap.Metadata.Index)
 	s.lg.Info("applied snapshot", "member", s.Cfg.Name, "snapshot-index", snap.Metadata.Index, "consistent-index", ci)
 	return nil

@@ -24,6 +24,9 @@ type memSnapshots struct {
 	c     *testCluster
 	dir   string
 	count uint64
+	// inMemory: the snapshots stay in raft's log in memory, none is saved (etcd v3.6 takes one
+	// every 100 entries, besides the disk snapshot every --snapshot-count).
+	inMemory bool
 
 	wg        *sync.WaitGroup
 	snapshots atomic.Int32 // taken by this member
@@ -31,15 +34,18 @@ type memSnapshots struct {
 }
 
 func (m *memSnapshots) TriggerSnapshot(log RaftLog, ep *Progress) error {
-	if ep.AppliedIndex < ep.SnapshotIndex+m.count {
+	if ep.AppliedIndex < ep.MemorySnapshotIndex+m.count {
 		return nil
 	}
-	if err := log.Snapshot(ep.AppliedIndex); err != nil {
+	if err := log.Snapshot(ep.AppliedIndex, !m.inMemory); err != nil {
 		return err
 	}
 	m.snapshots.Add(1)
-	ep.SnapshotIndex = ep.AppliedIndex
-	return log.Compact(ep.SnapshotIndex)
+	ep.MemorySnapshotIndex = ep.AppliedIndex
+	if !m.inMemory {
+		ep.DiskSnapshotIndex = ep.AppliedIndex
+	}
+	return log.Compact(ep.AppliedIndex)
 }
 
 func (m *memSnapshots) DBFilePath(index uint64) (string, error) {
@@ -94,12 +100,15 @@ func (c *testCluster) byID(id uint64) *EtcdServer {
 }
 
 // newSnapshotCluster is a three-member test cluster whose members snapshot every count entries.
-func newSnapshotCluster(t *testing.T, count uint64) (*testCluster, []*memSnapshots) {
+func newSnapshotCluster(t *testing.T, count uint64, tweak ...func(*memSnapshots)) (*testCluster, []*memSnapshots) {
 	var wg sync.WaitGroup
 	t.Cleanup(wg.Wait) // runs after the members stop (cleanups run last in, first out)
 	snaps := make([]*memSnapshots, 3)
 	c := newTestCluster(t, 3, nil, func(i int) ServerOption {
 		snaps[i] = &memSnapshots{dir: t.TempDir(), count: count, wg: &wg}
+		for _, f := range tweak {
+			f(snaps[i])
+		}
 		return WithSnapshots(snaps[i])
 	})
 	for _, sn := range snaps {
@@ -158,4 +167,40 @@ func TestClusterSnapshotsCatchUpAFollower(t *testing.T) {
 		"a member restarting from a snapshot starts with it applied")
 	require.Eventually(t, func() bool { return again.Rev() == lead.Rev() }, 10*time.Second, time.Millisecond)
 	require.Equal(t, "snapshot", get(t, again, "after"))
+}
+
+// A snapshot in memory only (RaftLog.Snapshot with toDisk false) lets raft's log be compacted,
+// and saves nothing: a member restarts from its saved log as if none had been taken, and a
+// follower that is behind the compacted log is still sent the leader's db.
+func TestClusterSnapshotsInMemoryCompactWithoutSaving(t *testing.T) {
+	c, snaps := newSnapshotCluster(t, 20, func(m *memSnapshots) { m.inMemory = true })
+	lead := c.leader(t)
+	f := c.followers(lead)[0]
+	i := indexOf(c.members, f)
+	require.NoError(t, f.Stop())
+	for k := range 100 {
+		put(t, lead, fmt.Sprintf("k%03d", k), "v")
+	}
+	require.Positive(t, snaps[indexOf(c.members, lead)].snapshots.Load())
+	first, err := lead.r.raftStorage.FirstIndex()
+	require.NoError(t, err)
+	require.Greater(t, first, uint64(100), "the leader's log is compacted up to its newest snapshot in memory")
+	for j, l := range c.logs {
+		if j == i {
+			continue
+		}
+		l.mu.Lock()
+		saved := l.saved
+		l.mu.Unlock()
+		require.True(t, raft.IsEmptySnap(saved.Snapshot), "a snapshot in memory is never saved")
+		require.Equal(t, uint64(1), saved.Entries[0].Index, "nor does it release any of the saved log")
+	}
+
+	restarted, err := NewServer(f.Cfg, c.net, WithStorage(c.logs[i].Opener()), WithSnapshots(snaps[i]))
+	require.NoError(t, err)
+	c.members[i] = restarted
+	restarted.Start()
+	require.Eventually(t, func() bool { return restarted.Rev() == lead.Rev() }, 10*time.Second, time.Millisecond,
+		"the follower catches up")
+	require.Positive(t, snaps[indexOf(c.members, lead)].sent.Load(), "by the leader's db")
 }

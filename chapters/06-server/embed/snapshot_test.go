@@ -43,7 +43,7 @@ func TestSnapshotTriggerCatchUpBySnapshot(t *testing.T) {
 	for i, cfg := range cfgs {
 		cfg.SnapshotCount, cfg.SnapshotCatchUpEntries = 100, 20
 		logs[i] = &logBuffer{}
-		cfg.Logger = slog.New(slog.NewTextHandler(logs[i], &slog.HandlerOptions{Level: slog.LevelInfo}))
+		cfg.Logger = slog.New(slog.NewTextHandler(logs[i], &slog.HandlerOptions{Level: slog.LevelDebug})) // "compacted raft logs" is at debug, as in etcd
 	}
 	members := make([]*Etcd, 3)
 	start := func(i int) {

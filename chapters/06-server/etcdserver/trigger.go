@@ -8,30 +8,47 @@ import (
 	"etcdwalk/chapters/03-propose-wait/etcdserver"
 )
 
-// shouldSnapshot: more than count entries applied since the last snapshot (etcd's
-// EtcdServer.shouldSnapshot; strictly more, as etcd counts).
-func shouldSnapshot(ep *etcdserver.Progress, count uint64) bool {
-	return ep.AppliedIndex-ep.SnapshotIndex > count
+// memorySnapshotCount is how many entries etcd v3.6 applies between two snapshots in memory
+// (etcd's memorySnapshotCount).
+const memorySnapshotCount = 100
+
+// shouldSnapshotToDisk: more than count entries applied since the last snapshot on disk (etcd's
+// shouldSnapshotToDisk; strictly more, as etcd counts).
+func shouldSnapshotToDisk(ep *etcdserver.Progress, count uint64) bool {
+	return ep.AppliedIndex-ep.DiskSnapshotIndex > count
 }
 
-// triggerSnapshot takes a snapshot at the applied index once shouldSnapshot says so, and then
-// compacts raft's log in memory, keeping the catchUp entries before the snapshot (etcd's
-// triggerSnapshot and compactRaftLog). Those kept entries are what lets a follower that is only a
-// little behind catch up with appends, instead of being sent the whole db.
+// shouldSnapshotToMemory: more than memorySnapshotCount entries applied since the last snapshot
+// in memory (etcd's shouldSnapshotToMemory).
+func shouldSnapshotToMemory(ep *etcdserver.Progress) bool {
+	return ep.AppliedIndex > ep.MemorySnapshotIndex+memorySnapshotCount
+}
+
+// triggerSnapshot takes a snapshot at the applied index once either says so, to disk every count
+// entries and in memory only in between, and then compacts raft's log in memory, keeping the
+// catchUp entries before the snapshot (etcd's snapshotIfNeededAndCompactRaftLog, snapshot and
+// compactRaftLog). The snapshots in memory are what keep raft's log short: it is compacted every
+// 100 entries, not every count. The kept entries are what lets a follower that is only a little
+// behind catch up with appends, instead of being sent the whole db.
 //
-// The order is the point: the snapshot is saved (snap file, WAL marker) before anything is
-// dropped from the log, so that a crash in between leaves a member that restarts from the
-// snapshot or from the log, never from neither.
+// The order is the point: the snapshot is made (and, to disk, saved: snap file, WAL marker)
+// before anything is dropped from the log, so that raft never lacks both the entries and a
+// snapshot that covers them, and a crash leaves a member that restarts from the snapshot or from
+// the log, never from neither.
 func triggerSnapshot(log etcdserver.RaftLog, ep *etcdserver.Progress, count, catchUp uint64) error {
-	if !shouldSnapshot(ep, count) {
+	toDisk := shouldSnapshotToDisk(ep, count)
+	if !toDisk && !shouldSnapshotToMemory(ep) {
 		return nil
 	}
-	if err := log.Snapshot(ep.AppliedIndex); err != nil {
+	if err := log.Snapshot(ep.AppliedIndex, toDisk); err != nil {
 		return fmt.Errorf("snapshot at %d: %w", ep.AppliedIndex, err)
 	}
-	ep.SnapshotIndex = ep.AppliedIndex
-	if ep.SnapshotIndex <= catchUp {
+	ep.MemorySnapshotIndex = ep.AppliedIndex
+	if toDisk {
+		ep.DiskSnapshotIndex = ep.AppliedIndex
+	}
+	if ep.AppliedIndex <= catchUp {
 		return nil // nothing before the entries to keep
 	}
-	return log.Compact(ep.SnapshotIndex - catchUp)
+	return log.Compact(ep.AppliedIndex - catchUp)
 }
