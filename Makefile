@@ -32,7 +32,7 @@ help:
 	@echo "make generate        regenerate the .pb.go files from the .proto files"
 	@echo "make workshop-check  prove each exercise alone: its tag stubs only its twin and fails exactly its tests"
 	@echo "make etcdctl         build the real etcdctl v3.6 into .bin/etcdctl"
-	@echo "make bench           load run against real etcd, chapter 02's Go benchmarks, then chapter 05's client against etcd's client/v3 (docs/benchmarks.md)"
+	@echo "make bench           load runs against real etcd (chapter 02, then chapter 06's three processes), chapter 02's Go benchmarks, chapter 05's client against etcd's client/v3 (docs/benchmarks.md)"
 
 run:
 	$(GO) build -o $(BIN)/etcdwalk etcdwalk/$(NEWEST)/cmd/etcdwalk
@@ -110,6 +110,7 @@ etcdctl:
 # Not part of make test: numbers, not pass/fail. See docs/benchmarks.md.
 bench:
 	$(GO) run ./interop/loadrun $(ARGS)
+	$(GO) run ./interop/loadrun -chapter 06
 	cd chapters/02-kvserver && $(GO) test -run XXX -bench . -benchtime 2s ./storage/...
 	$(GO) run ./interop/loadrun -client-bench
 
