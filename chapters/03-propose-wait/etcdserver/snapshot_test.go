@@ -117,6 +117,19 @@ func newSnapshotCluster(t *testing.T, count uint64, tweak ...func(*memSnapshots)
 	return c, snaps
 }
 
+// restartAndCatchUp restarts the stopped member i from its saved log, and waits until it has
+// caught up with lead.
+func restartAndCatchUp(t *testing.T, c *testCluster, snaps []*memSnapshots, i int, lead *EtcdServer) *EtcdServer {
+	t.Helper()
+	restarted, err := NewServer(c.members[i].Cfg, c.net, WithStorage(c.logs[i].Opener()), WithSnapshots(snaps[i]))
+	require.NoError(t, err)
+	c.members[i] = restarted
+	restarted.Start()
+	require.Eventually(t, func() bool { return restarted.Rev() == lead.Rev() }, 10*time.Second, time.Millisecond,
+		"the follower catches up")
+	return restarted
+}
+
 // The Snapshots seam: the trigger runs after applied batches and may snapshot and compact raft's
 // log; a follower that is behind the leader's compacted log is sent a snapshot with the leader's
 // db, applies it (its backend replaced by the db), and goes on from there with entries; and it
@@ -138,12 +151,7 @@ func TestClusterSnapshotsCatchUpAFollower(t *testing.T) {
 	require.NoError(t, err)
 	require.Greater(t, first, f.AppliedIndex()+1, "the leader's log no longer has the entries the stopped follower needs")
 
-	restarted, err := NewServer(f.Cfg, c.net, WithStorage(c.logs[i].Opener()), WithSnapshots(snaps[i]))
-	require.NoError(t, err)
-	c.members[i] = restarted
-	restarted.Start()
-	require.Eventually(t, func() bool { return restarted.Rev() == lead.Rev() }, 10*time.Second, time.Millisecond,
-		"the follower catches up")
+	restarted := restartAndCatchUp(t, c, snaps, i, lead)
 	var sent int32
 	for _, sn := range snaps {
 		sent += sn.sent.Load()
@@ -196,11 +204,6 @@ func TestClusterSnapshotsInMemoryCompactWithoutSaving(t *testing.T) {
 		require.Equal(t, uint64(1), saved.Entries[0].Index, "nor does it release any of the saved log")
 	}
 
-	restarted, err := NewServer(f.Cfg, c.net, WithStorage(c.logs[i].Opener()), WithSnapshots(snaps[i]))
-	require.NoError(t, err)
-	c.members[i] = restarted
-	restarted.Start()
-	require.Eventually(t, func() bool { return restarted.Rev() == lead.Rev() }, 10*time.Second, time.Millisecond,
-		"the follower catches up")
+	restartAndCatchUp(t, c, snaps, i, lead)
 	require.Positive(t, snaps[indexOf(c.members, lead)].sent.Load(), "by the leader's db")
 }
