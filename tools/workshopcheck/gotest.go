@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -38,7 +39,27 @@ func (r results) failed() []testKey {
 // collects the top-level results. A build failure, or a package that
 // fails without a failing test (a leak found by TestMain, a crash before the first test), is an
 // error. Go's test cache serves packages the extra flags do not change.
+//
+// A test binary that died in the middle of a test is run once more, after its output is printed:
+// what the check decides is which tests an exercise makes fail, and a crash says nothing about
+// that. A second death is an error. (make unit runs every test of the normal build with -race,
+// where a crash is a failure.)
 func runTests(dir, pattern string, flags ...string) (results, error) {
+	res, err := runTestsOnce(dir, pattern, flags...)
+	var died *diedError
+	if errors.As(err, &died) {
+		fmt.Printf("WARN %s: %v\n(running it once more)\n", dir, err)
+		res, err = runTestsOnce(dir, pattern, flags...)
+	}
+	return res, err
+}
+
+// diedError: the test binary of a package ended during a test, which neither passed nor failed.
+type diedError struct{ msg string }
+
+func (e *diedError) Error() string { return e.msg }
+
+func runTestsOnce(dir, pattern string, flags ...string) (results, error) {
 	args := append(append([]string{"test", "-json", "-timeout", "5m"}, flags...), pattern)
 	cmd := exec.Command("go", args...)
 	cmd.Dir = dir
@@ -101,8 +122,8 @@ func runTests(dir, pattern string, flags ...string) (results, error) {
 	// an exercise claims would seem to pass with the exercise unwritten.
 	for _, k := range sortedKeys(res) {
 		if !res[k].ended {
-			return nil, fmt.Errorf("go %s: the test binary of ./%s ended during %s, which neither passed nor failed:\n%s%s",
-				strings.Join(args, " "), k.pkg, k.test, res[k].output.String(), pkgOutput[k.pkg])
+			return nil, &diedError{fmt.Sprintf("go %s: the test binary of ./%s ended during %s, which neither passed nor failed:\n%s%s",
+				strings.Join(args, " "), k.pkg, k.test, res[k].output.String(), pkgOutput[k.pkg])}
 		}
 	}
 	for _, pkg := range sortedKeys(pkgFailed) {
