@@ -19,26 +19,18 @@
 // UnsafePut and UnsafeDelete). Both add to commit-on-wait: WaitCommit is served at once under
 // every policy.
 //
-// # The plan for chapter 06
+// # Chapter 06's policy: the read buffer
 //
-// Chapter 06 adds the WAL, and with it etcd's policy:
-//   - It opens the backend with New(BackendConfig{BatchInterval: DefaultBatchInterval,
-//     BatchLimit: DefaultBatchLimit}) (or the values of its flags).
-//   - Writers stop waiting for the bbolt commit: the WAL has made an entry durable before it is
-//     applied, so bbolt's commit only bounds how much the WAL must replay after a crash. The store
-//     already offers that switch (mvcc's DeferSync, without the Sync after it).
-//   - Readers must then see writes that are acknowledged but not yet committed, or a client could
-//     read older data than it was told was written. etcd does this with a read buffer:
-//     tx_buffer.go (txWriteBuffer collects the batch's writes; at Unlock they are written back
-//     into the txReadBuffer), read_tx.go (readTx and concurrentReadTx look in the buffer before
-//     bbolt and merge the two in a range) and batch_tx.go (batchTxBuffered, which resets the buffer
-//     at each commit, under the same lock that starts the next bbolt read transaction).
-//
-// The read buffer is not built yet. It is more than a small addition: Get and ForEach would merge
-// a sorted buffer with bbolt, ReadTx would have to copy the buffer and begin its bbolt transaction
-// atomically with respect to commits, and mvcc would have to read at its current revision instead
-// of the durable one (today Store.Read reads at durableRev, which the PostCommit hook advances).
-// So the read side is a seam chapter 06 still needs, in backend and in mvcc.
+// Chapter 06 adds the WAL, and with it etcd's policy: its members open the backend with
+// BatchInterval and BatchLimit at etcd's defaults and BufferedReads (chapter 03's
+// WithBackendBatching), and writers no longer wait for the bbolt commit, since the WAL has made
+// a committed entry durable; bbolt's commit only bounds how much the WAL must replay after a
+// crash. Readers must then see writes that are applied but not yet committed, or a client could
+// read older data than it was told was written. That is the read buffer (read_buffer.go, etcd's
+// txReadBuffer in tx_buffer.go and the reads of read_tx.go): the batch's writes to the Key
+// bucket are kept sorted next to the bbolt read transaction, a reader takes both together and
+// merges them, and a commit empties the buffer only once bbolt holds what it had (etcd's
+// batchTxBuffered). mvcc then reads at its current revision instead of the durable one.
 //
 // Also for chapter 06: a commit that fails is reported to the writers waiting for that batch, and
 // under the interval or the limit there may be none; etcd stops the process when a batch commit
