@@ -24,6 +24,10 @@ type Snapshots struct {
 
 var _ etcdserver.Snapshots = (*Snapshots)(nil)
 
+// memorySnapshotCount is how many entries etcd v3.6 applies between two snapshots in memory
+// (etcd's memorySnapshotCount); the trigger takes one to disk every SnapshotCount.
+const memorySnapshotCount = 100
+
 func (sn *Snapshots) TriggerSnapshot(log etcdserver.RaftLog, ep *etcdserver.Progress) error {
 	return triggerSnapshot(log, ep, sn.SnapshotCount, sn.SnapshotCatchUpEntries)
 }

@@ -8,10 +8,6 @@ import (
 	"etcdwalk/chapters/03-propose-wait/etcdserver"
 )
 
-// memorySnapshotCount is how many entries etcd v3.6 applies between two snapshots in memory
-// (etcd's memorySnapshotCount).
-const memorySnapshotCount = 100
-
 // shouldSnapshotToDisk: more than count entries applied since the last snapshot on disk (etcd's
 // shouldSnapshotToDisk; strictly more, as etcd counts).
 func shouldSnapshotToDisk(ep *etcdserver.Progress, count uint64) bool {

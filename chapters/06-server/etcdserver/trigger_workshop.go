@@ -12,9 +12,6 @@ import "etcdwalk/chapters/03-propose-wait/etcdserver"
 // (shouldSnapshotToDisk, shouldSnapshotToMemory, snapshotIfNeededAndCompactRaftLog, snapshot
 // and compactRaftLog).
 
-// memorySnapshotCount is how many entries etcd v3.6 applies between two snapshots in memory.
-const memorySnapshotCount = 100
-
 // shouldSnapshotToDisk says whether the member has applied enough since its last snapshot on
 // disk.
 //

@@ -11,8 +11,9 @@
 // What differs: reads run at the newest durable revision and read bbolt's committed state, unless
 // the backend has BufferedReads (chapter 06, where the WAL makes writes durable): then they run at
 // the current revision through the backend's read buffer, as etcd's always do; a write
-// transaction's End waits for durability unless DeferSync is set (chapter 03). Left out: watch (watchable_store.go),
-// leases, hashes, metrics, and the pause between batches of physical compaction.
+// transaction's End waits for durability unless DeferSync is set (chapter 03). Left out: watch
+// (watchable_store.go), leases, hashes, metrics, and the pause between batches of physical
+// compaction.
 //
 // Workshop exercise: Compaction (key_index_compact.go).
 package mvcc
